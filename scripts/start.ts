@@ -1,0 +1,63 @@
+// `npm start`: builds the UI, then opens the Electron app where its binary is available; otherwise
+// (as on machines that cannot download Electron) says so and starts served mode in the browser.
+// `npm run serve` goes straight to served mode.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createEngineHost } from "../main/api/engine-host";
+import { startServedHost } from "../main/api/served";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const servedOnly = process.argv.includes("--served");
+
+function step(cmd: string, args: string[]): void {
+  const res = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
+  if (res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
+}
+
+/** The Electron binary, downloading it on first use as electron@45 does; undefined with the reason when impossible. */
+function electronBinary(): { path?: string; reason?: string } {
+  const pkgDir = dirname(createRequire(import.meta.url).resolve("electron/package.json"));
+  const pathFile = join(pkgDir, "path.txt");
+  const existing = existsSync(pathFile) ? join(pkgDir, "dist", readFileSync(pathFile, "utf8")) : undefined;
+  if (existing && existsSync(existing)) return { path: existing };
+  console.log("Fetching the Electron binary (first run)…");
+  const res = spawnSync(process.execPath, [join(pkgDir, "install.js")], { stdio: ["ignore", "inherit", "pipe"], encoding: "utf8", timeout: 120_000 });
+  const installed = existsSync(pathFile) ? join(pkgDir, "dist", readFileSync(pathFile, "utf8")) : undefined;
+  if (res.status === 0 && installed && existsSync(installed)) return { path: installed };
+  const why = (res.stderr || res.error?.message || "").trim().split("\n").filter(Boolean).pop() ?? "download failed";
+  return { reason: why };
+}
+
+async function serve(): Promise<void> {
+  const host = await startServedHost({ engine: createEngineHost({ host: "served" }), staticDir: join(root, "dist", "renderer") });
+  console.log(`\nLifeboat is running in served mode. Open this URL in a browser (it holds this session's token):\n\n  ${host.url}\n\nPress Ctrl+C to stop.`);
+  const shutdown = () => {
+    host.emit("app.closing", { reason: "The Lifeboat engine was stopped." });
+    void host.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+async function main(): Promise<void> {
+  step("npx", ["vite", "build", "--logLevel", "warn"]);
+  if (!servedOnly) {
+    const electron = electronBinary();
+    if (electron.path) {
+      step("npx", ["tsx", "scripts/build-electron.ts"]);
+      const child = spawn(electron.path, [root], { stdio: "inherit" });
+      child.on("exit", (code) => process.exit(code ?? 0));
+      return;
+    }
+    console.log(`\nThe Electron binary is not available on this machine (${electron.reason}).\nStarting served mode instead: the same app, in your browser.`);
+  }
+  await serve();
+}
+
+main().catch((err: unknown) => {
+  console.error(`lifeboat: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
