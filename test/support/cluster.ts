@@ -259,6 +259,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   sandbox_image = "${IMAGE_NAMES.pause}"
   # root here lacks CAP_SYS_RESOURCE, so runc may not lower a sandbox's oom_score_adj.
   restrict_oom_score_adj = true
+  # Pod network namespaces under this instance's state directory, so a sweep finds and unmounts them.
+  netns_mounts_under_state_dir = true
   disable_apparmor = true
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
@@ -269,6 +271,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
+        Root = "${join(slot.runDir, "runc")}"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "${cniDir}"

@@ -1,8 +1,10 @@
 // Host resources of a test cluster, allocated per numbered slot so that several clusters (and several
 // test processes) can run side by side: a directory tree, a network namespace joined to the host by a
 // veth pair, and cgroup roots. `sweepSlot` removes all of it, whoever left it behind.
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync, readlinkSync } from "node:fs";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, readlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DATA_ROOT, RUN_ROOT } from "../../scripts/testenv/pins";
 import { isAlive, sh } from "./proc";
 
@@ -32,6 +34,8 @@ interface SlotOwner {
 
 const slotsDir = () => join(RUN_ROOT, "slots");
 const ownerFile = (n: number) => join(slotsDir(), `${n}.owner`);
+const sweepingFile = (n: number) => join(slotsDir(), `${n}.sweeping`);
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export function slotFor(n: number): Slot {
   return {
@@ -47,24 +51,24 @@ export function slotFor(n: number): Slot {
   };
 }
 
-export function readOwner(n: number): SlotOwner | undefined {
+function readJson(file: string): SlotOwner | undefined {
   try {
-    return JSON.parse(readFileSync(ownerFile(n), "utf8")) as SlotOwner;
+    return JSON.parse(readFileSync(file, "utf8")) as SlotOwner;
   } catch {
     return undefined;
   }
 }
 
-/** Claims the lowest free slot for `name`, sweeping slots whose owner process is gone. */
+export const readOwner = (n: number) => readJson(ownerFile(n));
+
+/**
+ * Claims the lowest free slot for `name`. A slot whose owner died is not reused here: its reaper,
+ * the test run's global setup or `testenv clean` sweeps it first (see sweepIfOwnerGone).
+ */
 export function claimSlot(name: string, ownerPid = process.pid): Slot {
   mkdirSync(slotsDir(), { recursive: true });
   for (let n = 1; n <= MAX_SLOTS; n++) {
-    const owner = readOwner(n);
-    if (owner && isAlive(owner.pid)) continue;
-    if (owner) {
-      sweepSlot(n); // a crashed run's leftovers
-      rmSync(ownerFile(n), { force: true });
-    }
+    if (existsSync(ownerFile(n)) || existsSync(sweepingFile(n))) continue;
     try {
       const fd = openSync(ownerFile(n), "wx");
       writeFileSync(fd, JSON.stringify({ pid: ownerPid, name, startedAt: new Date().toISOString() } satisfies SlotOwner));
@@ -72,15 +76,57 @@ export function claimSlot(name: string, ownerPid = process.pid): Slot {
     } catch {
       continue; // another process took it first
     }
-    sweepSlot(n); // also clears what a previous, already-released owner may have missed
+    if (existsSync(sweepingFile(n))) {
+      rmSync(ownerFile(n), { force: true }); // a sweep started between our check and our claim
+      continue;
+    }
+    sweepSlot(n); // whatever a released owner may have missed
+    startReaper(n, ownerPid);
     return slotFor(n);
   }
   throw new Error(`all ${MAX_SLOTS} test cluster slots are in use; run \`npm run testenv -- clean\``);
 }
 
+/**
+ * A detached watcher that sweeps the slot as soon as its owner dies without releasing it (a test
+ * process killed with SIGKILL, say): our own children die with their parent, but containerd's shims
+ * and the containers they run are detached by design and would otherwise keep running.
+ */
+function startReaper(n: number, ownerPid: number): void {
+  const script = 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; grep -q "\\"pid\\":$1," "$2" 2>/dev/null && exec "$3" "$4" sweep-slot "$5" --owner "$1"';
+  const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
+  const cli = join(repoRoot, "scripts", "testenv", "cli.ts");
+  spawn("sh", ["-c", script, "lifeboat-testenv-reaper", String(ownerPid), ownerFile(n), tsx, cli, String(n)], { detached: true, stdio: "ignore" }).unref();
+}
+
 export function releaseSlot(slot: Slot): void {
   sweepSlot(slot.n);
   rmSync(ownerFile(slot.n), { force: true });
+}
+
+/**
+ * Sweeps slot `n` if its owner is gone (and, given `expectedPid`, is that process). The owner file
+ * is first renamed atomically, so of several sweepers exactly one proceeds, and no new owner can
+ * claim the slot until the sweep has finished.
+ */
+export function sweepIfOwnerGone(n: number, expectedPid?: number): boolean {
+  const owner = readOwner(n);
+  if (!owner || isAlive(owner.pid) || (expectedPid !== undefined && owner.pid !== expectedPid)) return false;
+  try {
+    renameSync(ownerFile(n), sweepingFile(n));
+  } catch {
+    return false; // another sweeper won
+  }
+  if (readJson(sweepingFile(n))?.pid !== owner.pid) {
+    renameSync(sweepingFile(n), ownerFile(n)); // a new owner slipped in between: not ours to sweep
+    return false;
+  }
+  try {
+    sweepSlot(n);
+  } finally {
+    rmSync(sweepingFile(n), { force: true });
+  }
+  return true;
 }
 
 export function listSlots(): Array<{ n: number; owner: SlotOwner; alive: boolean }> {
@@ -89,8 +135,10 @@ export function listSlots(): Array<{ n: number; owner: SlotOwner; alive: boolean
     .map((f) => /^(\d+)\.owner$/.exec(f)?.[1])
     .filter((n): n is string => n !== undefined)
     .map(Number)
-    .map((n) => ({ n, owner: readOwner(n)!, alive: isAlive(readOwner(n)?.pid ?? 0) }))
-    .filter((s) => s.owner);
+    .flatMap((n) => {
+      const owner = readOwner(n);
+      return owner ? [{ n, owner, alive: isAlive(owner.pid) }] : [];
+    });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -215,18 +263,28 @@ export function sweepSlot(n: number): void {
   if (existsSync(slot.netnsPath)) sh("ip", ["netns", "del", slot.netnsName], { allowFail: true });
   sh("ip", ["link", "del", `lbh${n}`], { allowFail: true });
   for (const h of cgroupHierarchies()) removeCgroupTree(join(h, slot.cgroupRoot));
+  // libcni caches each attachment's result under a fixed directory, named after our network.
+  const cniCache = "/var/lib/cni/results";
+  if (existsSync(cniCache)) {
+    const sandboxes = join(slot.runDir, "containerd", "io.containerd.grpc.v1.cri", "sandboxes");
+    const ours = [`lifeboat-${n}-`, ...(existsSync(sandboxes) ? readdirSync(sandboxes).map((id) => `cni-loopback-${id}-`) : [])];
+    for (const f of readdirSync(cniCache)) if (ours.some((p) => f.startsWith(p))) rmSync(join(cniCache, f), { force: true });
+  }
   rmSync(slot.runDir, { recursive: true, force: true });
   rmSync(slot.dataDir, { recursive: true, force: true });
 }
 
-/** Sweeps every slot whose owner is gone (or every slot, with `all`). */
+/** Sweeps every slot whose owner is gone; with `all`, every slot (for `testenv clean`). */
 export function sweepStale(all = false): number[] {
   const swept: number[] = [];
   for (const { n, alive } of listSlots()) {
-    if (alive && !all) continue;
-    sweepSlot(n);
-    rmSync(ownerFile(n), { force: true });
-    swept.push(n);
+    if (alive && all) {
+      sweepSlot(n);
+      rmSync(ownerFile(n), { force: true });
+      swept.push(n);
+    } else if (sweepIfOwnerGone(n)) {
+      swept.push(n);
+    }
   }
   return swept;
 }
