@@ -27,8 +27,10 @@ function electronBinary(): { path?: string; reason?: string } {
   const res = spawnSync(process.execPath, [join(pkgDir, "install.js")], { stdio: ["ignore", "inherit", "pipe"], encoding: "utf8", timeout: 120_000 });
   const installed = existsSync(pathFile) ? join(pkgDir, "dist", readFileSync(pathFile, "utf8")) : undefined;
   if (res.status === 0 && installed && existsSync(installed)) return { path: installed };
-  const why = (res.stderr || res.error?.message || "").trim().split("\n").filter(Boolean).pop() ?? "download failed";
-  return { reason: why };
+  // The first line that is not a stack frame says what went wrong ("TypeError: fetch failed", …).
+  const lines = (res.stderr || res.error?.message || "").split("\n").map((l) => l.trim()).filter(Boolean);
+  const why = lines.find((l) => !l.startsWith("at ")) ?? "download failed";
+  return { reason: `downloading it failed: ${why}` };
 }
 
 async function serve(): Promise<void> {
