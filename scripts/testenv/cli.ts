@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, wri
 import { join } from "node:path";
 import { ensureTestEnv } from "./ensure";
 import { RUN_ROOT, paths, type ImageKey } from "./pins";
+import { isAlive } from "../../test/support/proc";
 
 const manualDir = join(RUN_ROOT, "manual");
 const infoFile = (name: string) => join(manualDir, `${name}.json`);
@@ -33,14 +34,6 @@ function positional(args: string[]): string | undefined {
   return args.find((a, i) => !a.startsWith("--") && !(i > 0 && args[i - 1] === "--images"));
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function readInfo(name: string): ManualCluster | undefined {
   try {

@@ -11,6 +11,7 @@ import {
   IMAGE_NAMES, cacheRoot, paths, type ImageKey,
 } from "./pins";
 import { IMAGES, buildImage, imageInputsKey } from "./images";
+import { isAlive } from "../../test/support/proc";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const goModule = (name: string) => join(here, "go", name);
@@ -57,14 +58,6 @@ async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Debian packages
@@ -87,6 +80,8 @@ function ensurePackages(): void {
   writeFileSync("/etc/postgresql-common/createcluster.d/lifeboat-testenv.conf", "create_main_cluster = false\n");
   log(`installing Debian packages: ${missing.join(" ")}`);
   const env = { DEBIAN_FRONTEND: "noninteractive" };
+  // An earlier, interrupted install leaves dpkg half-configured and apt refusing to work until this runs.
+  run("dpkg", ["--configure", "-a"], { env });
   run("apt-get", ["update", "-qq"], { env });
   run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], { env });
   // Debian's containerd package may start a system containerd; the clusters run their own instances.
