@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 // clusters, object stores and browsers (one file at a time: a 2-core machine runs them).
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       {
         test: {
