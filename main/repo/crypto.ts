@@ -1,0 +1,156 @@
+// Repository cryptography (see FORMAT.md, "Keys" and "Encryption of objects"): AES-256-GCM with a
+// key derived per object, keyed HMAC-SHA256 content ids, and master keys wrapped by scrypt.
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
+import { hostname } from "node:os";
+
+export const NONCE_BYTES = 12;
+export const TAG_BYTES = 16;
+export const ID_BYTES = 32;
+/** Bytes an encrypted object adds to its plaintext. */
+export const SEAL_OVERHEAD = NONCE_BYTES + TAG_BYTES;
+
+export interface MasterKeys {
+  encryptionKey: Buffer;
+  idKey: Buffer;
+}
+
+export class IntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "IntegrityError";
+  }
+}
+
+export class WrongPasswordError extends Error {
+  constructor() {
+    super("wrong repository password");
+    this.name = "WrongPasswordError";
+  }
+}
+
+export function newMasterKeys(): MasterKeys {
+  return { encryptionKey: randomBytes(32), idKey: randomBytes(32) };
+}
+
+/** A chunk's content id: keyed, so it reveals nothing about the content without the key. */
+export function contentId(idKey: Buffer, data: Uint8Array): Buffer {
+  return createHmac("sha256", idKey).update(data).digest();
+}
+
+const BLOB_LABEL = Buffer.from("lifeboat/v1/blob");
+const OBJECT_LABEL = Buffer.from("lifeboat/v1/object");
+
+function blobKey(keys: MasterKeys, id: Uint8Array): Buffer {
+  return createHmac("sha256", keys.encryptionKey).update(BLOB_LABEL).update(id).digest();
+}
+
+function objectKey(keys: MasterKeys, name: string): Buffer {
+  return createHmac("sha256", keys.encryptionKey).update(OBJECT_LABEL).update(name).digest();
+}
+
+function seal(key: Buffer, aad: Uint8Array, parts: Uint8Array[]): Buffer {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key, nonce);
+  cipher.setAAD(aad);
+  const body = parts.map((p) => cipher.update(p));
+  body.push(cipher.final());
+  return Buffer.concat([nonce, ...body, cipher.getAuthTag()]);
+}
+
+function open(key: Buffer, aad: Uint8Array, sealed: Uint8Array, what: string): Buffer {
+  if (sealed.length < SEAL_OVERHEAD) throw new IntegrityError(`${what}: truncated (${sealed.length} bytes)`);
+  const nonce = sealed.subarray(0, NONCE_BYTES);
+  const tag = sealed.subarray(sealed.length - TAG_BYTES);
+  const decipher = createDecipheriv("aes-256-gcm", key, nonce);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  const body = decipher.update(sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES));
+  try {
+    return Buffer.concat([body, decipher.final()]);
+  } catch {
+    throw new IntegrityError(`${what}: authentication failed (corrupted, truncated or not from this repository)`);
+  }
+}
+
+/** Encrypts a blob's plaintext (compression byte and payload, given as parts) under its id. */
+export function sealBlob(keys: MasterKeys, id: Uint8Array, parts: Uint8Array[]): Buffer {
+  return seal(blobKey(keys, id), id, parts);
+}
+
+export function openBlob(keys: MasterKeys, id: Uint8Array, sealed: Uint8Array): Buffer {
+  return open(blobKey(keys, id), id, sealed, `blob ${Buffer.from(id).toString("hex").slice(0, 16)}`);
+}
+
+/** Encrypts a named object (config, pack header, index segment, snapshot). */
+export function sealObject(keys: MasterKeys, name: string, plaintext: Uint8Array): Buffer {
+  return seal(objectKey(keys, name), Buffer.from(name), [plaintext]);
+}
+
+export function openObject(keys: MasterKeys, name: string, sealed: Uint8Array): Buffer {
+  return open(objectKey(keys, name), Buffer.from(name), sealed, name);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Key files
+
+export interface KdfParams {
+  name: "scrypt";
+  N: number;
+  r: number;
+  p: number;
+  salt: string;
+}
+
+export interface KeyFile {
+  version: 1;
+  kdf: KdfParams;
+  created: string;
+  hostname: string;
+  wrapped: { algorithm: "aes-256-gcm"; nonce: string; ciphertext: string };
+}
+
+/** scrypt cost: 32 MiB of memory and ~100 ms per attempt on a laptop; tests may lower it. */
+export const DEFAULT_KDF = { N: 32768, r: 8, p: 1 } as const;
+
+function deriveWrappingKey(password: string, kdf: KdfParams): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scryptCb(password.normalize("NFKC"), Buffer.from(kdf.salt, "base64"), 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r + 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key));
+  });
+}
+
+export async function wrapMasterKeys(keys: MasterKeys, password: string, cost: { N: number; r: number; p: number } = DEFAULT_KDF): Promise<KeyFile> {
+  if (password.length === 0) throw new Error("the repository password must not be empty");
+  const kdf: KdfParams = { name: "scrypt", ...cost, salt: randomBytes(16).toString("base64") };
+  const wrappingKey = await deriveWrappingKey(password, kdf);
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", wrappingKey, nonce);
+  const ciphertext = Buffer.concat([cipher.update(keys.encryptionKey), cipher.update(keys.idKey), cipher.final(), cipher.getAuthTag()]);
+  return {
+    version: 1,
+    kdf,
+    created: new Date().toISOString(),
+    hostname: hostname(),
+    wrapped: { algorithm: "aes-256-gcm", nonce: nonce.toString("base64"), ciphertext: ciphertext.toString("base64") },
+  };
+}
+
+export async function unwrapMasterKeys(file: KeyFile, password: string): Promise<MasterKeys> {
+  if (file.version !== 1 || file.kdf.name !== "scrypt" || file.wrapped.algorithm !== "aes-256-gcm") {
+    throw new Error(`unsupported key file (version ${String(file.version)}, kdf ${String(file.kdf?.name)})`);
+  }
+  const wrappingKey = await deriveWrappingKey(password, file.kdf);
+  const sealed = Buffer.from(file.wrapped.ciphertext, "base64");
+  const decipher = createDecipheriv("aes-256-gcm", wrappingKey, Buffer.from(file.wrapped.nonce, "base64"));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  try {
+    const plain = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+    return { encryptionKey: plain.subarray(0, 32), idKey: plain.subarray(32, 64) };
+  } catch {
+    throw new WrongPasswordError();
+  }
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}

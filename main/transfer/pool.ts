@@ -1,0 +1,51 @@
+// The engine's worker pool (piscina). One pool for every backup, restore and verify running in the
+// process, sized to the machine, so concurrent jobs share the cores instead of oversubscribing them.
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import type { CutTask, OpenTask, SealTask, SealedChunk } from "./tasks";
+
+export interface TransferPool {
+  cut(task: Omit<CutTask, "op">): Promise<number[]>;
+  seal(task: Omit<SealTask, "op">): Promise<SealedChunk[]>;
+  open(task: Omit<OpenTask, "op">): Promise<Uint8Array[]>;
+  readonly threads: number;
+  destroy(): Promise<void>;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The bundled worker in a build; the TypeScript source (through tsx) when running from source. */
+function workerEntry(): { filename: string; execArgv: string[] } {
+  const bundled = join(here, "transfer-worker.mjs");
+  if (existsSync(bundled)) return { filename: bundled, execArgv: [] };
+  return { filename: join(here, "worker.ts"), execArgv: ["--import", "tsx"] };
+}
+
+export function createTransferPool(threads = Math.max(2, availableParallelism())): TransferPool {
+  const entry = workerEntry();
+  const pool = new Piscina({ ...entry, minThreads: threads, maxThreads: threads, idleTimeout: 30_000 });
+  return {
+    threads,
+    cut: (task) => pool.run({ op: "cut", ...task }) as Promise<number[]>,
+    seal: (task) => pool.run({ op: "seal", ...task }) as Promise<SealedChunk[]>,
+    open: (task) => pool.run({ op: "open", ...task }) as Promise<Uint8Array[]>,
+    destroy: () => pool.destroy(),
+  };
+}
+
+let shared: TransferPool | undefined;
+
+/** The process-wide pool, created on first use. */
+export function transferPool(): TransferPool {
+  shared ??= createTransferPool();
+  return shared;
+}
+
+export async function closeTransferPool(): Promise<void> {
+  const pool = shared;
+  shared = undefined;
+  await pool?.destroy();
+}
