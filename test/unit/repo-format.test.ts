@@ -1,0 +1,194 @@
+// The repository format's pure parts, each alone: chunking, crypto, binary layouts, compression,
+// the known-id set, read planning, retention choice and progress arithmetic.
+import { randomBytes } from "node:crypto";
+import { describe, expect, test } from "vitest";
+import { chunkAll, createChunker, gearTable } from "../../main/repo/chunker";
+import { createBlobCodec } from "../../main/repo/compression";
+import { contentId, IntegrityError, newMasterKeys, openBlob, openObject, sealBlob, sealObject, unwrapMasterKeys, wrapMasterKeys, WrongPasswordError } from "../../main/repo/crypto";
+import {
+  decodeChunkList, decodeIndexSegment, decodePackHeader, encodeChunkList, encodeIndexSegment, encodePackHeader, FormatError,
+  locatePackHeader, packTrailer, parseVersionFile,
+} from "../../main/repo/format";
+import { snapshotsBeyondKeepLast } from "../../main/repo/repository";
+import type { SnapshotManifest } from "../../main/repo/format";
+import { sealBatches } from "../../main/transfer/chunk-stream";
+import { KnownSet } from "../../main/transfer/known-set";
+import { ProgressMeter } from "../../main/transfer/progress";
+import { planReads } from "../../main/transfer/restore";
+
+const FAST_KDF = { N: 1024, r: 8, p: 1 };
+const seed = Buffer.alloc(32, 7);
+
+describe("chunker", () => {
+  const chunker = createChunker(seed);
+  const data = randomBytes(48 << 20);
+
+  test("is deterministic and keeps every chunk within min and max", () => {
+    const ends = chunkAll(chunker, data);
+    expect(chunkAll(chunker, data)).toEqual(ends);
+    const sizes = ends.map((e, i) => e - (ends[i - 1] ?? 0));
+    for (const s of sizes.slice(0, -1)) {
+      expect(s).toBeGreaterThanOrEqual(512 * 1024);
+      expect(s).toBeLessThanOrEqual(8 << 20);
+    }
+    const avg = data.length / sizes.length;
+    expect(avg).toBeGreaterThan(0.8 * (1 << 20));
+    expect(avg).toBeLessThan(1.5 * (1 << 20));
+  });
+
+  test("an insertion changes only the chunks around it", () => {
+    const shifted = Buffer.concat([data.subarray(0, 20 << 20), Buffer.from("a few inserted bytes"), data.subarray(20 << 20)]);
+    const a = chunkAll(chunker, data);
+    const b = chunkAll(chunker, shifted);
+    const sizesA = new Set(a.map((e, i) => `${e - (a[i - 1] ?? 0)}`));
+    const sizesB = b.map((e, i) => `${e - (b[i - 1] ?? 0)}`);
+    const common = sizesB.filter((s) => sizesA.has(s)).length;
+    expect(common).toBeGreaterThanOrEqual(sizesB.length - 3);
+  });
+
+  test("the gear table depends on the repository's seed", () => {
+    expect(gearTable(seed)).toEqual(gearTable(Buffer.alloc(32, 7)));
+    expect(gearTable(seed)).not.toEqual(gearTable(Buffer.alloc(32, 8)));
+  });
+
+  test("asks for more data instead of cutting early when the stream continues", () => {
+    const c = createChunker(seed, { min: 256, avg: 1024, max: 4096 });
+    const data = randomBytes(5000);
+    expect(c.cut(data, 0, 256, false)).toBe(-1); // not past the minimum yet
+    expect(c.cut(data, 0, 256, true)).toBe(256); // the stream ends there
+    const cut = c.cut(data, 0, 5000, false);
+    expect(cut).toBeGreaterThan(256);
+    expect(cut).toBeLessThanOrEqual(4096); // never beyond the maximum
+    // Where it cuts with all the data, it cuts the same with only the data up to the cut.
+    expect(c.cut(data, 0, cut, false)).toBe(cut);
+  });
+});
+
+describe("crypto", () => {
+  const keys = newMasterKeys();
+
+  test("blobs round-trip and are bound to their id", () => {
+    const data = randomBytes(1000);
+    const id = contentId(keys.idKey, data);
+    const sealed = sealBlob(keys, id, [Uint8Array.of(0), data]);
+    expect(openBlob(keys, id, sealed).subarray(1)).toEqual(data);
+    expect(() => openBlob(keys, contentId(keys.idKey, Buffer.from("other")), sealed)).toThrow(IntegrityError);
+    const tampered = Buffer.from(sealed);
+    tampered[20]! ^= 1;
+    expect(() => openBlob(keys, id, tampered)).toThrow(/authentication failed/);
+    expect(() => openBlob(keys, id, sealed.subarray(0, 10))).toThrow(/truncated/);
+  });
+
+  test("content ids are keyed: another repository gets other ids for the same data", () => {
+    expect(contentId(keys.idKey, Buffer.from("x"))).not.toEqual(contentId(newMasterKeys().idKey, Buffer.from("x")));
+  });
+
+  test("named objects are bound to their name", () => {
+    const sealed = sealObject(keys, "snapshots/a", Buffer.from("{}"));
+    expect(openObject(keys, "snapshots/a", sealed).toString()).toBe("{}");
+    expect(() => openObject(keys, "snapshots/b", sealed)).toThrow(IntegrityError);
+  });
+
+  test("master keys unwrap with the password only", async () => {
+    const file = await wrapMasterKeys(keys, "correct horse", FAST_KDF);
+    expect(await unwrapMasterKeys(file, "correct horse")).toEqual(keys);
+    await expect(unwrapMasterKeys(file, "wrong")).rejects.toBeInstanceOf(WrongPasswordError);
+    await expect(wrapMasterKeys(keys, "", FAST_KDF)).rejects.toThrow(/must not be empty/);
+  });
+});
+
+describe("binary layouts", () => {
+  const blob = (n: number) => ({ type: 0 as const, id: Buffer.alloc(32, n), length: 100 + n, rawLength: 200 + n });
+
+  test("pack headers round-trip with cumulative offsets; the trailer finds the header", () => {
+    const header = encodePackHeader([blob(1), blob(2), { ...blob(3), type: 1 }]);
+    const decoded = decodePackHeader(header);
+    expect(decoded.map((b) => b.offset)).toEqual([0, 101, 203]);
+    expect(decoded[2]!.type).toBe(1);
+    const trailer = packTrailer(Buffer.from("HEADER"));
+    const pack = Buffer.concat([Buffer.alloc(50), trailer]);
+    expect(locatePackHeader(pack.length, pack.subarray(pack.length - 12))).toEqual({ offset: 50, length: 6 });
+    expect(() => locatePackHeader(pack.length, Buffer.alloc(12))).toThrow(/missing trailer/);
+    expect(() => decodePackHeader(header.subarray(0, header.length - 1))).toThrow(FormatError);
+  });
+
+  test("index segments and chunk lists round-trip", () => {
+    const seg = { supersedes: ["ab".repeat(16)], packs: [{ id: "cd".repeat(32), blobs: [{ ...blob(1), offset: 0 }, { ...blob(2), offset: 101 }] }] };
+    expect(decodeIndexSegment(encodeIndexSegment(seg))).toEqual(seg);
+    const refs = [{ id: Buffer.alloc(32, 1), rawLength: 5 }, { id: Buffer.alloc(32, 2), rawLength: 1 << 20 }];
+    expect(decodeChunkList(encodeChunkList(refs))).toEqual(refs);
+    expect(() => decodeChunkList(Buffer.alloc(35))).toThrow(/whole number/);
+  });
+
+  test("the version file refuses other formats and versions", () => {
+    expect(parseVersionFile('{"format":"lifeboat-repository","version":1,"id":"x","created":"y"}').id).toBe("x");
+    expect(() => parseVersionFile('{"format":"restic"}')).toThrow(/not a Lifeboat repository/);
+    expect(() => parseVersionFile('{"format":"lifeboat-repository","version":9}')).toThrow(/version 9 is not supported/);
+    expect(() => parseVersionFile("nope")).toThrow(/not JSON/);
+  });
+});
+
+describe("compression", () => {
+  const codec = createBlobCodec();
+
+  test("compresses text and stores random data raw, both round-tripping", () => {
+    const text = Buffer.from("kubernetes backup ".repeat(100_000));
+    const random = randomBytes(1 << 20);
+    const t = codec.encode(text);
+    const r = codec.encode(random);
+    expect(t.compressed).toBe(true);
+    expect(r.compressed).toBe(false);
+    // Buffer.equals: vitest's deep equality walks megabytes element by element.
+    expect(codec.decode(Buffer.concat(t.parts)).equals(text)).toBe(true);
+    expect(codec.decode(Buffer.concat(r.parts)).equals(random)).toBe(true);
+    expect(() => codec.decode(Uint8Array.of(9, 1, 2))).toThrow(/unknown blob compression/);
+  });
+});
+
+describe("known-id set", () => {
+  test("finds what was added, across growth", () => {
+    const set = new KnownSet(4);
+    const ids = Array.from({ length: 5000 }, () => randomBytes(32));
+    for (const id of ids) set.add(id);
+    set.add(ids[0]!);
+    expect(set.size).toBe(5000);
+    expect(ids.every((id) => set.has(id))).toBe(true);
+    expect(set.has(randomBytes(32))).toBe(false);
+  });
+});
+
+describe("pipeline arithmetic", () => {
+  test("seal batches cover every chunk exactly once, in order", () => {
+    const ends = [10, 25, 40, 41, 100];
+    const batches = sealBatches(0, ends, 30);
+    expect(batches.flat()).toEqual([0, 10, 10, 25, 25, 40, 40, 41, 41, 100]);
+    expect(batches.length).toBe(2);
+  });
+
+  test("reads merge blobs stored back to back in one pack, and only those", () => {
+    const at = { a: { pack: "p", type: 0 as const, offset: 0, length: 10, rawLength: 10 }, b: { pack: "p", type: 0 as const, offset: 10, length: 5, rawLength: 5 },
+      c: { pack: "q", type: 0 as const, offset: 0, length: 7, rawLength: 7 }, d: { pack: "p", type: 0 as const, offset: 40, length: 1, rawLength: 1 } };
+    const refs = (["a", "b", "c", "d"] as const).map((k) => ({ id: Buffer.from(k), rawLength: 0 }));
+    const reads = planReads(refs, (r) => at[r.id.toString() as keyof typeof at]);
+    expect(reads.map((r) => [r.pack, r.offset, r.length, r.blobs.length])).toEqual([["p", 0, 15, 2], ["q", 0, 7, 1], ["p", 40, 1, 1]]);
+  });
+
+  test("keep-last-N keeps the newest N of each backup", () => {
+    const snap = (id: string, backup: string, day: number) => ({ id, tags: { backup }, time: `2026-11-${String(day).padStart(2, "0")}T00:00:00Z` }) as unknown as SnapshotManifest;
+    const all = [snap("a1", "a", 1), snap("a2", "a", 2), snap("a3", "a", 3), snap("b1", "b", 1)];
+    expect(snapshotsBeyondKeepLast(all, 2).sort()).toEqual(["a1"]);
+    expect(snapshotsBeyondKeepLast(all, 1).sort()).toEqual(["a1", "a2"]);
+    expect(() => snapshotsBeyondKeepLast(all, 0)).toThrow(/keep-last/);
+  });
+
+  test("progress reports the recent rate and an ETA", () => {
+    let now = 0;
+    const meter = new ProgressMeter(() => now);
+    meter.bytesTotal = 1000;
+    now = 1000;
+    meter.bytesRead = 100;
+    const p = meter.snapshot();
+    expect(p.bytesPerSecond).toBe(100);
+    expect(p.etaSeconds).toBe(9);
+  });
+});
