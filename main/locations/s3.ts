@@ -1,0 +1,303 @@
+// The S3 driver: AWS, Pure FlashBlade, MinIO, and (through its XML API) Google Cloud Storage.
+// Retries, multipart uploads and request signing are the AWS SDK's; this file maps the Location
+// interface onto them and configures them for third-party S3 servers.
+import { createHash } from "node:crypto";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { Readable } from "node:stream";
+import { rootCertificates } from "node:tls";
+import {
+  DeleteObjectCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetObjectLockConfigurationCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  S3Client,
+  paginateListObjectsV2,
+  type PutObjectCommandInput,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { resolveForcePathStyle, type S3LocationConfig } from "./config";
+import { classifyS3Error, type Operation } from "./errors";
+import { assertRange, httpRange, type ByteRange } from "./range";
+import { LocationError, type Location, type ObjectInfo, type PutOptions } from "./types";
+
+/** Bodies up to this size go in one PutObject; larger ones and streams in parts of this size. */
+export const S3_PART_SIZE = 16 * 1024 * 1024;
+const UPLOAD_QUEUE_SIZE = 4;
+
+export interface S3DriverOptions {
+  /** "gcs" when this driver serves Google Cloud Storage's XML API. */
+  kind?: "s3" | "gcs";
+  /**
+   * For tests only: sign requests as if this computer's clock were this many milliseconds ahead
+   * (the S3Client's systemClockOffset), to provoke the server's RequestTimeTooSkewed.
+   *
+   * Note on real skew: when the machine's clock itself is off by more than 4 minutes, the SDK learns
+   * the server's time from the error's Date header and retries, so users rarely see clock-skew from
+   * S3; it surfaces when that correction cannot happen (e.g. a caching proxy adds an Age header).
+   * An offset set here is "corrected" back to about zero without that retry, so the first request
+   * fails with clock-skew and later ones succeed, which is what the tests rely on.
+   */
+  testClockOffsetMs?: number;
+}
+
+function httpHandler(config: S3LocationConfig): NodeHttpHandler {
+  const agentOptions = { keepAlive: true, maxSockets: 32 };
+  return new NodeHttpHandler({
+    connectionTimeout: 10_000,
+    // Idle time on an open connection, not the total: a 16 MiB part on a slow link may take minutes.
+    socketTimeout: 120_000,
+    httpAgent: new HttpAgent(agentOptions),
+    httpsAgent: new HttpsAgent({
+      ...agentOptions,
+      // The private CA is added to the public roots rather than replacing them, so a bundle that
+      // happens to be set for an endpoint with a public certificate does not break it.
+      ca: config.caBundle ? [...rootCertificates, config.caBundle] : undefined,
+      rejectUnauthorized: config.insecureSkipTlsVerify !== true,
+    }),
+  });
+}
+
+export function s3Address(config: S3LocationConfig, scheme: "s3" | "gs"): string {
+  const path = `${scheme}://${config.bucket}${config.prefix ? `/${config.prefix}` : ""}`;
+  return config.endpoint ? `${path} at ${config.endpoint.replace(/\/+$/, "")}` : `${path} (AWS ${config.region})`;
+}
+
+function md5Base64(body: Buffer): string {
+  return createHash("md5").update(body).digest("base64");
+}
+
+export class S3Location implements Location {
+  readonly kind: "s3" | "gcs";
+  readonly address: string;
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly clockOffsetMs: number;
+  private versioned: Promise<boolean> | undefined;
+
+  constructor(config: S3LocationConfig, options: S3DriverOptions = {}) {
+    this.kind = options.kind ?? "s3";
+    this.address = s3Address(config, this.kind === "gcs" ? "gs" : "s3");
+    this.bucket = config.bucket;
+    this.prefix = config.prefix ?? "";
+    this.clockOffsetMs = options.testClockOffsetMs ?? 0;
+    this.client = new S3Client({
+      region: config.region,
+      endpoint: config.endpoint,
+      forcePathStyle: resolveForcePathStyle(config),
+      // On AWS a wrong region is corrected by following the redirect; other servers have one region.
+      followRegionRedirects: config.endpoint === undefined,
+      credentials: {
+        accessKeyId: config.accessKeyId,
+        secretAccessKey: config.secretAccessKey,
+        sessionToken: config.sessionToken,
+      },
+      requestHandler: httpHandler(config),
+      // The SDK retries throttling, 5xx and network errors with backoff, never auth, TLS or missing buckets.
+      maxAttempts: 5,
+      retryMode: "standard",
+      // Since 3.729 the SDK adds CRC32 checksum headers (and aws-chunked trailers for streams) to every
+      // upload by default. S3-compatible servers that predate this reject them: GCS's XML API answers
+      // ExcessHeaderValues, others NotImplemented or a signature mismatch. Send only the checksums an
+      // operation requires, plus the ones we ask for explicitly (object-lock puts, see put()).
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+      systemClockOffset: options.testClockOffsetMs,
+    });
+  }
+
+  private objectKey(key: string): string {
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  private locationKey(objectKey: string): string {
+    return this.prefix ? objectKey.slice(this.prefix.length + 1) : objectKey;
+  }
+
+  private error(err: unknown, operation: Operation, key?: string): LocationError {
+    return classifyS3Error(err, {
+      address: this.address,
+      container: this.bucket,
+      operation,
+      key,
+      clientTime: new Date(Date.now() + this.clockOffsetMs),
+    });
+  }
+
+  async put(key: string, body: Buffer | Readable, opts: PutOptions = {}): Promise<void> {
+    const Key = this.objectKey(key);
+    const lock: Partial<PutObjectCommandInput> = opts.retainUntil
+      ? { ObjectLockMode: "COMPLIANCE", ObjectLockRetainUntilDate: opts.retainUntil }
+      : {};
+    try {
+      if (Buffer.isBuffer(body) && body.length <= S3_PART_SIZE) {
+        await this.client.send(new PutObjectCommand({
+          Bucket: this.bucket, Key, Body: body, ContentLength: body.length, ...lock,
+          // S3 requires an integrity header on puts with retention; Content-MD5 is the one every
+          // S3-compatible server understands (MinIO accepts the put without one).
+          ...(opts.retainUntil ? { ContentMD5: md5Base64(body) } : {}),
+        }));
+        return;
+      }
+      // Parts are uploaded 4 at a time and the object appears only when the upload completes;
+      // on failure the SDK aborts the multipart upload so no parts are left behind.
+      await new Upload({
+        client: this.client,
+        partSize: S3_PART_SIZE,
+        queueSize: UPLOAD_QUEUE_SIZE,
+        leavePartsOnError: false,
+        params: {
+          Bucket: this.bucket, Key, Body: body, ...lock,
+          // lib-storage cannot send a per-part Content-MD5; a CRC32 per part satisfies the object-lock rule.
+          ...(opts.retainUntil ? { ChecksumAlgorithm: "CRC32" as const } : {}),
+        },
+      }).done();
+    } catch (err) {
+      throw this.error(err, "put", key);
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Buffer> {
+    if (range) assertRange(range);
+    if (range?.length === 0) return Buffer.alloc(0);
+    try {
+      const out = await this.client.send(new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: this.objectKey(key),
+        Range: range ? httpRange(range) : undefined,
+      }));
+      if (!out.Body) throw new LocationError("other", `${this.address} returned no data for "${key}"`);
+      const bytes = await out.Body.transformToByteArray();
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } catch (err) {
+      throw this.error(err, "get", key);
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      if (!(out.Body instanceof Readable)) throw new LocationError("other", `${this.address} returned no data stream for "${key}"`);
+      return out.Body;
+    } catch (err) {
+      throw this.error(err, "get", key);
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0) };
+    } catch (err) {
+      const error = this.error(err, "head", key);
+      if (error.code === "not-found") return undefined;
+      throw error;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    try {
+      const pages = paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: this.objectKey(prefix) });
+      for await (const page of pages) {
+        for (const object of page.Contents ?? []) {
+          if (object.Key === undefined) continue;
+          yield { key: this.locationKey(object.Key), size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
+        }
+      }
+    } catch (err) {
+      throw this.error(err, "list", prefix);
+    }
+  }
+
+  /**
+   * Deletes the object's data. On a versioned bucket (which object lock implies) a plain DeleteObject
+   * only hides the object behind a delete marker and keeps every byte, so there each version is
+   * deleted by id; a version under retention makes the delete fail with "locked", which is how an
+   * immutable backup must behave: reported, never silently kept or silently destroyed.
+   */
+  async delete(key: string): Promise<void> {
+    const Key = this.objectKey(key);
+    try {
+      if (await this.isVersioned()) {
+        await this.deleteAllVersions(Key);
+        return;
+      }
+      const out = await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+      // Versioning turned on since we looked, or we may not read it: the marker tells us.
+      if (out.DeleteMarker) await this.deleteAllVersions(Key);
+    } catch (err) {
+      throw this.error(err, "delete", key);
+    }
+  }
+
+  private isVersioned(): Promise<boolean> {
+    this.versioned ??= this.client.send(new GetBucketVersioningCommand({ Bucket: this.bucket })).then(
+      (out) => out.Status === "Enabled" || out.Status === "Suspended",
+      (err: unknown) => {
+        this.versioned = undefined;
+        // Without s3:GetBucketVersioning, delete() still notices versioning from the delete marker.
+        if (classifyS3Error(err, { address: this.address, container: this.bucket, operation: "delete" }).code === "permission") return false;
+        throw err;
+      },
+    );
+    return this.versioned;
+  }
+
+  private async deleteAllVersions(Key: string): Promise<void> {
+    const versions: { id: string; latest: boolean; modified: number }[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectVersionsCommand({
+        Bucket: this.bucket, Prefix: Key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker,
+      }));
+      let passedKey = false;
+      for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+        if (v.Key !== Key) passedKey = true;
+        if (v.Key !== Key || v.VersionId === undefined) continue;
+        versions.push({ id: v.VersionId, latest: v.IsLatest === true, modified: v.LastModified?.getTime() ?? 0 });
+      }
+      // Listings are sorted by key and Key sorts before every longer key it prefixes: once another
+      // key shows up, all of Key's versions have been seen.
+      keyMarker = page.IsTruncated && !passedKey ? page.NextKeyMarker : undefined;
+      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker !== undefined);
+    // Oldest first and the current version last: if a locked version stops us part way, what
+    // readers see (the current version) has not changed.
+    versions.sort((a, b) => Number(a.latest) - Number(b.latest) || a.modified - b.modified);
+    for (const v of versions) {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key, VersionId: v.id }));
+    }
+  }
+
+  async objectLockEnabled(): Promise<boolean> {
+    try {
+      const out = await this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }));
+      return out.ObjectLockConfiguration?.ObjectLockEnabled === "Enabled";
+    } catch (err) {
+      if (isNoObjectLock(err)) return false;
+      throw this.error(err, "object-lock");
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
+
+/** Servers answer "no lock configuration" in several ways; GCS's XML API has no object lock at all. */
+function isNoObjectLock(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const { name, $metadata } = err as { name?: unknown; $metadata?: { httpStatusCode?: number } };
+  return (
+    name === "ObjectLockConfigurationNotFoundError" ||
+    name === "NotImplemented" ||
+    name === "MethodNotAllowed" ||
+    $metadata?.httpStatusCode === 501
+  );
+}
