@@ -2,7 +2,8 @@
 // segment is written only after the pack is durable, so a crash leaves packs that the next backup
 // already knows about, and never an index that points at nothing (FORMAT.md, "Writing a backup").
 import { createHash } from "node:crypto";
-import type { Location } from "../locations/types";
+import pRetry from "p-retry";
+import { LocationError, type Location, type PutOptions } from "../locations/types";
 import { sealObject, type MasterKeys } from "../repo/crypto";
 import { encodeIndexSegment, encodePackHeader, keyOf, packTrailer, randomId, type BlobType, type IndexedBlob, type IndexedPack, type PackedBlob } from "../repo/format";
 
@@ -15,6 +16,13 @@ export interface PackWriterOptions {
   /** Called after a pack and its index segment are durable. */
   onPackDurable?: (pack: IndexedPack, bytes: number, segmentId: string) => void;
   signal?: AbortSignal;
+  /** How long an unreachable location is retried before the backup fails (default 2 minutes). */
+  outageToleranceMs?: number;
+}
+
+/** Errors worth waiting out: the location is down or restarting, not misconfigured. */
+function isTransient(err: unknown): boolean {
+  return err instanceof LocationError && (err.code === "unreachable" || err.code === "other");
 }
 
 export class PackWriter {
@@ -68,13 +76,29 @@ export class PackWriter {
   private async upload(pack: IndexedPack, bytes: Buffer): Promise<void> {
     if (this.opts.signal?.aborted) throw this.opts.signal.reason;
     const retainUntil = this.opts.retainUntil?.();
-    await this.opts.location.put(keyOf.pack(pack.id), bytes, { retainUntil });
+    await this.put(keyOf.pack(pack.id), bytes, { retainUntil });
     this.uploadedBytes += bytes.length;
     const segmentId = randomId();
     const segment = sealObject(this.opts.keys, keyOf.index(segmentId), encodeIndexSegment({ supersedes: [], packs: [pack] }));
-    await this.opts.location.put(keyOf.index(segmentId), segment, { retainUntil });
+    await this.put(keyOf.index(segmentId), segment, { retainUntil });
     this.segments.push(segmentId);
     this.opts.onPackDurable?.(pack, bytes.length, segmentId);
+  }
+
+  /**
+   * A put that rides out an outage (a restarting MinIO, a network blip) with backoff. Re-putting is
+   * safe: packs are named by their content and segments are new objects, so a retry after an upload
+   * that did complete only writes the same bytes again.
+   */
+  private put(key: string, body: Buffer, opts: PutOptions): Promise<void> {
+    const deadline = Date.now() + (this.opts.outageToleranceMs ?? 120_000);
+    return pRetry(() => this.opts.location.put(key, body, opts), {
+      retries: 1000,
+      minTimeout: 500,
+      maxTimeout: 10_000,
+      signal: this.opts.signal,
+      shouldRetry: ({ error }) => isTransient(error) && Date.now() < deadline,
+    });
   }
 
   /** Flushes the last pack and waits until every pack and segment is durable. */
