@@ -121,3 +121,95 @@ describe.each(["folder", "minio", "azurite"] as const)("repository on %s", (kind
     expect((await repo.listSnapshots()).length).toBe(3);
   });
 });
+
+describe("failures", () => {
+  test("a corrupted pack and a truncated pack are reported by verify and by restore", async () => {
+    const config = await locationConfig("folder");
+    const repo = await Repository.init(openLocation(config), "pw", { kdf: FAST_KDF, packSize: 4 * MiB });
+    const snap = await backupStream(repo, "data", pseudoRandom(16 * MiB, "corrupt"));
+    const packsDir = join((config as { path: string }).path, "data");
+    const packs = readdirSync(packsDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    const [flipped, cut] = packs.sort((a, b) => statSync(b).size - statSync(a).size);
+    const bytes = readFileSync(flipped!);
+    bytes[1000]! ^= 0xff; // one bit-flipped byte inside a blob
+    writeFileSync(flipped!, bytes);
+    truncateSync(cut!, statSync(cut!).size - 100);
+
+    const report = await verifyRepository(repo);
+    expect(report.ok).toBe(false);
+    const named = report.problems.map((p) => p.pack);
+    expect(named).toContain(flipped!.split("/").pop());
+    expect(named).toContain(cut!.split("/").pop());
+    await expect(collect(restoreChunks(repo, snap.streams[0]!))).rejects.toBeInstanceOf(IntegrityError);
+  });
+
+  test("a backup killed with SIGKILL mid-upload leaves no snapshot, and the next run reuses its packs", async () => {
+    const config = await locationConfig("minio");
+    const repo = await Repository.init(openLocation(config), "pw", { kdf: FAST_KDF, packSize: 2 * MiB });
+    const total = 160 * MiB;
+    const child = spawn(process.execPath, ["--import", "tsx", "test/support/backup-child.ts"], {
+      env: { ...process.env, LB_LOCATION: JSON.stringify(config), LB_PASSWORD: "pw", LB_BYTES: String(total), LB_SEED: "killed" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise((r) => child.on("exit", r));
+    // Kill it once several packs are durable (indexed), well before it can finish.
+    await waitFor("the child to upload some packs", async () => {
+      if (child.exitCode !== null) throw new Error(`child exited early: ${stderr}`);
+      return (await loadIndex(repo.location, repo.keys)).index.packIds().length >= 8;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+    child.kill("SIGKILL");
+    await exited;
+
+    expect(await repo.listSnapshots()).toEqual([]);
+    const before = (await loadIndex(repo.location, repo.keys)).index;
+    const reusable = before.allPacks().flatMap((p) => p.blobs).filter((b) => b.type === 0).reduce((n, b) => n + b.rawLength, 0);
+    expect(reusable).toBeGreaterThan(0);
+    expect(reusable).toBeLessThan(total);
+
+    const snap = await backupStream(repo, "data", pseudoRandom(total, "killed"));
+    // Exactly the chunks the killed run made durable were not uploaded again.
+    expect(snap.summary.newBytes).toBe(total - reusable);
+    expect(await sha256Of(restoreChunks(repo, snap.streams[0]!))).toBe(await sha256Of(pseudoRandom(total, "killed")));
+    expect((await verifyRepository(repo)).problems).toEqual([]);
+  });
+
+  test("MinIO stopped and restarted during an upload: the backup waits it out and completes", async () => {
+    const config = await locationConfig("minio");
+    const repo = await Repository.init(openLocation(config), "pw", { kdf: FAST_KDF, packSize: 2 * MiB });
+    let packsSeen = 0;
+    let restarted: Promise<void> | undefined;
+    const backup = backupStream(repo, "data", pseudoRandom(64 * MiB, "outage"), {
+      onProgress: (p) => {
+        packsSeen = p.packs;
+        if (packsSeen >= 3 && !restarted) {
+          restarted = (async () => {
+            await minio.stop();
+            await new Promise((r) => setTimeout(r, 3000));
+            await minio.start();
+          })();
+        }
+      },
+    });
+    const snap = await backup;
+    await restarted;
+    expect(restarted).toBeDefined();
+    expect(await sha256Of(restoreChunks(repo, snap.streams[0]!))).toBe(await sha256Of(pseudoRandom(64 * MiB, "outage")));
+  });
+
+  test("a cancelled backup commits nothing and says so", async () => {
+    const repo = await Repository.init(openLocation(await locationConfig("folder")), "pw", { kdf: FAST_KDF });
+    const controller = new AbortController();
+    const session = await BackupSession.start(repo, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 200);
+    await expect(session.addStream("data", pseudoRandom(2048 * MiB, "cancel"))).rejects.toBeInstanceOf(BackupCancelledError);
+    expect(await repo.listSnapshots()).toEqual([]);
+    // The lock is released: another backup can start at once.
+    await (await BackupSession.start(repo)).abort();
+  });
+});
+
+test("RepositoryError names a location without a repository", async () => {
+  await expect(Repository.open(openLocation(await locationConfig("folder")), "pw")).rejects.toBeInstanceOf(RepositoryError);
+});
