@@ -12,7 +12,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { openLocation, type LocationConfig } from "../../main/locations";
 import { IntegrityError } from "../../main/repo/crypto";
 import { loadIndex } from "../../main/repo/repo-index";
-import { applyRetention, pruneRepository } from "../../main/repo/prune";
+import { applyRetention } from "../../main/repo/prune";
 import { Repository, RepositoryError } from "../../main/repo/repository";
 import { verifyRepository } from "../../main/repo/verify";
 import { backupStream, BackupSession, BackupCancelledError } from "../../main/transfer/backup";
