@@ -12,7 +12,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { openLocation, type LocationConfig } from "../../main/locations";
 import { IntegrityError } from "../../main/repo/crypto";
 import { loadIndex } from "../../main/repo/repo-index";
-import { applyRetention } from "../../main/repo/prune";
+import { applyRetention, pruneRepository } from "../../main/repo/prune";
 import { Repository, RepositoryError } from "../../main/repo/repository";
 import { verifyRepository } from "../../main/repo/verify";
 import { backupStream, BackupSession, BackupCancelledError } from "../../main/transfer/backup";
@@ -212,4 +212,67 @@ describe("failures", () => {
 
 test("RepositoryError names a location without a repository", async () => {
   await expect(Repository.open(openLocation(await locationConfig("folder")), "pw")).rejects.toBeInstanceOf(RepositoryError);
+});
+
+describe("writers, keys and immutability", () => {
+  test("several streams at once in one backup, and two writers at once on one repository", async () => {
+    const repo = await Repository.init(openLocation(await locationConfig("minio")), "pw", { kdf: FAST_KDF, packSize: 2 * MiB });
+    const session = await BackupSession.start(repo, { tags: { backup: "multi" } });
+    await Promise.all([
+      session.addStream("volumes/a.tar", pseudoRandom(12 * MiB, "a")),
+      session.addStream("volumes/b.tar", pseudoText(12 * MiB, "b")),
+      session.addStream("resources.json", fromBuffer(Buffer.from(JSON.stringify({ kind: "List", items: [] })))),
+    ]);
+    const multi = await session.commit();
+    // A second process-like writer running concurrently with a third backup.
+    const other = await Repository.open(repo.location, "pw");
+    const [s1, s2] = await Promise.all([
+      backupStream(repo, "x", pseudoRandom(10 * MiB, "x"), { tags: { backup: "x" } }),
+      backupStream(other, "y", pseudoRandom(10 * MiB, "y"), { tags: { backup: "y" } }),
+    ]);
+    expect((await repo.listSnapshots()).map((s) => s.id).sort()).toEqual([multi.id, s1.id, s2.id].sort());
+    for (const [name, source] of [["volumes/a.tar", pseudoRandom(12 * MiB, "a")], ["volumes/b.tar", pseudoText(12 * MiB, "b")]] as const) {
+      expect(await sha256Of(restoreChunks(repo, multi.streams.find((s) => s.name === name)!))).toBe(await sha256Of(source));
+    }
+    expect((await verifyRepository(repo)).problems).toEqual([]);
+  });
+
+  test("the password can be changed without touching the data", async () => {
+    const repo = await Repository.init(openLocation(await locationConfig("folder")), "old password", { kdf: FAST_KDF });
+    const snap = await backupStream(repo, "d", pseudoRandom(3 * MiB, "pw"));
+    await repo.changePassword("new password", FAST_KDF);
+    await expect(Repository.open(repo.location, "old password")).rejects.toMatchObject({ code: "wrong-password" });
+    const reopened = await Repository.open(repo.location, "new password");
+    expect(await sha256Of(restoreChunks(reopened, snap.streams[0]!))).toBe(await sha256Of(pseudoRandom(3 * MiB, "pw")));
+  });
+
+  test("prune keeps unreferenced packs younger than its safety margin, deletes them after", async () => {
+    const repo = await Repository.init(openLocation(await locationConfig("folder")), "pw", { kdf: FAST_KDF, packSize: 2 * MiB });
+    const snap = await backupStream(repo, "d", pseudoRandom(6 * MiB, "margin"));
+    await repo.forget([snap.id]);
+    const young = await pruneRepository(repo); // default margin: one hour
+    expect(young.packsDeleted).toBe(0);
+    expect(young.packsTooYoung).toBeGreaterThan(0);
+    const later = await pruneRepository(repo, { now: () => Date.now() + 2 * 3600_000 });
+    expect(later.packsDeleted).toBe(young.packsTooYoung);
+    expect((await loadIndex(repo.location, repo.keys)).index.packIds()).toEqual([]);
+  });
+
+  test("on an object-lock bucket, backups are written immutable: packs cannot be deleted, prune skips them", async () => {
+    const bucket = `locked-${Date.now()}`;
+    const s3 = new S3Client({ endpoint: minio.endpoint, region: minio.region, forcePathStyle: true, credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey } });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+    s3.destroy();
+    const location = openLocation({ kind: "s3", endpoint: minio.endpoint, region: minio.region, bucket, accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey });
+    const repo = await Repository.init(location, "pw", { kdf: FAST_KDF, packSize: 2 * MiB, retentionDays: 1 });
+    const snap = await backupStream(repo, "d", pseudoRandom(5 * MiB, "locked"));
+    const pack = (await loadIndex(repo.location, repo.keys)).index.packIds()[0]!;
+    await expect(location.delete(`data/${pack.slice(0, 2)}/${pack}`)).rejects.toMatchObject({ code: "locked" });
+    await repo.forget([snap.id]).catch(() => undefined); // the manifest is locked too
+    const report = await pruneRepository(repo, { now: () => Date.now() + 2 * 3600_000 });
+    expect(report.packsDeleted).toBe(0);
+    expect(await sha256Of(restoreChunks(repo, snap.streams[0]!))).toBe(await sha256Of(pseudoRandom(5 * MiB, "locked")));
+    // A repository cannot promise immutability where the bucket has no object lock.
+    await expect(Repository.init(openLocation(await locationConfig("minio")), "pw", { kdf: FAST_KDF, retentionDays: 1 })).rejects.toMatchObject({ code: "no-object-lock" });
+  });
 });
