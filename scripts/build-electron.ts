@@ -2,10 +2,13 @@
 // (a sandboxed preload cannot be an ES module). The renderer is built by vite into dist/renderer.
 import { build, type BuildOptions } from "esbuild";
 
-const common: BuildOptions = { bundle: true, platform: "node", target: "node22", sourcemap: true, external: ["electron"], logLevel: "warning" };
+// zstd-napi is a native (Node-API) module: it stays in node_modules, which electron-builder ships.
+const common: BuildOptions = { bundle: true, platform: "node", target: "node22", sourcemap: true, external: ["electron", "zstd-napi"], logLevel: "warning" };
+const esmRequire = { js: "import { createRequire as __lbRequire } from 'node:module'; const require = __lbRequire(import.meta.url);" };
 
-await build({ ...common, entryPoints: ["electron/main.ts"], outfile: "dist/electron/main.mjs", format: "esm",
-  // Some dependencies still call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __lbRequire } from 'node:module'; const require = __lbRequire(import.meta.url);" } });
+// Some dependencies still call require(); give the ESM bundles one.
+await build({ ...common, entryPoints: ["electron/main.ts"], outfile: "dist/electron/main.mjs", format: "esm", banner: esmRequire });
+// The transfer pool loads its worker from beside the main bundle (main/transfer/pool.ts).
+await build({ ...common, entryPoints: ["main/transfer/worker.ts"], outfile: "dist/electron/transfer-worker.mjs", format: "esm", banner: esmRequire });
 await build({ ...common, entryPoints: ["electron/preload.ts"], outfile: "dist/electron/preload.cjs", format: "cjs" });
-console.log("built dist/electron/main.mjs and dist/electron/preload.cjs");
+console.log("built dist/electron/main.mjs, preload.cjs and transfer-worker.mjs");

@@ -2,6 +2,7 @@
 // be here: it type-checks (npm run typecheck) and bundles the way Electron needs to load it.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect, test } from "vitest";
 
 test("the shell bundles: ESM main with the engine inside, CommonJS preload, electron left external", () => {
@@ -18,4 +19,21 @@ test("the shell bundles: ESM main with the engine inside, CommonJS preload, elec
   expect(preload).not.toMatch(/^import /m);
   expect(preload).toContain("lifeboat:call");
   expect(preload).toContain('exposeInMainWorld("lifeboat"');
+});
+
+test("the bundled transfer worker runs: it seals and opens a chunk with the native zstd binding", async () => {
+  execFileSync("node_modules/.bin/tsx", ["scripts/build-electron.ts"], { stdio: "pipe" });
+  const { Piscina } = await import("piscina");
+  const pool = new Piscina({ filename: join(process.cwd(), "dist/electron/transfer-worker.mjs"), maxThreads: 1 });
+  try {
+    const keys = { encryptionKey: Buffer.alloc(32, 1), idKey: Buffer.alloc(32, 2) };
+    const segment = new SharedArrayBuffer(64 * 1024);
+    new Uint8Array(segment).fill(42);
+    const [sealed] = (await pool.run({ op: "seal", segment, ranges: [0, segment.byteLength], type: 0, keys, known: null, level: 1 })) as Array<{ id: Uint8Array; rawLength: number; sealed: Uint8Array }>;
+    expect(sealed!.sealed!.length).toBeLessThan(1000); // compressed
+    const [plain] = (await pool.run({ op: "open", keys, blobs: [{ id: sealed!.id, rawLength: sealed!.rawLength, sealed: sealed!.sealed }] })) as Uint8Array[];
+    expect(Buffer.from(plain!).equals(Buffer.alloc(64 * 1024, 42))).toBe(true);
+  } finally {
+    await pool.destroy();
+  }
 });
