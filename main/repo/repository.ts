@@ -117,7 +117,7 @@ export class Repository {
   }
 
   /** Adds a key file for the new password, then removes the others. The data is untouched. */
-  async changePassword(newPassword: string, kdf = DEFAULT_KDF): Promise<void> {
+  async changePassword(newPassword: string, kdf: { N: number; r: number; p: number } = DEFAULT_KDF): Promise<void> {
     const old: string[] = [];
     for await (const obj of this.location.list(PREFIX.keys)) old.push(obj.key);
     await this.location.put(keyOf.keyFile(randomId()), Buffer.from(JSON.stringify(await wrapMasterKeys(this.keys, newPassword, kdf), null, 2)));
