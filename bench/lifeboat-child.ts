@@ -1,0 +1,72 @@
+// Lifeboat's data path in a process of its own, so the benchmark measures its peak RSS (worker
+// threads included: they live in this process) the same way as restic's and kopia's, untouched by
+// the driver. Run by bench/run.ts as:
+//   node --import tsx bench/lifeboat-child.ts init    <location JSON>
+//   node --import tsx bench/lifeboat-child.ts backup  <location JSON> <dataset dir>
+//   node --import tsx bench/lifeboat-child.ts restore <location JSON> <snapshot id>   (the stream to stdout)
+// Password in LB_BENCH_PASSWORD; a JSON result line is written to the file named by LB_BENCH_RESULT.
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { pipeline } from "node:stream/promises";
+import { openLocation, parseLocationConfig } from "../main/locations";
+import { Repository } from "../main/repo/repository";
+import { backupStream } from "../main/transfer/backup";
+import { closeTransferPool } from "../main/transfer/pool";
+import { restoreStream } from "../main/transfer/restore";
+import { tarArgs } from "./dataset";
+
+const [mode, locationJson, arg] = process.argv.slice(2);
+const password = process.env.LB_BENCH_PASSWORD;
+const resultFile = process.env.LB_BENCH_RESULT;
+if (!mode || !locationJson || !password || !resultFile) {
+  throw new Error("usage: lifeboat-child.ts init|backup|restore <location JSON> [dataset dir | snapshot id], with LB_BENCH_PASSWORD and LB_BENCH_RESULT set");
+}
+const location = openLocation(parseLocationConfig(JSON.parse(locationJson)));
+
+function finish(result: Record<string, unknown>): void {
+  // maxRSS is in KiB; the same kernel counter GNU time reports for the process.
+  writeFileSync(resultFile!, `${JSON.stringify({ ...result, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+}
+
+async function backup(dir: string): Promise<void> {
+  const started = performance.now();
+  const repo = await Repository.open(location, password!);
+  const tar = spawn("tar", tarArgs(dir), { stdio: ["ignore", "pipe", "pipe"] });
+  let tarErr = "";
+  tar.stderr.on("data", (d: Buffer) => (tarErr += d.toString()));
+  const tarDone = new Promise<number | null>((resolve, reject) => {
+    tar.on("error", reject);
+    tar.on("close", resolve);
+  });
+  const snap = await backupStream(repo, "data.tar", tar.stdout, { tags: { backup: "bench" } });
+  const code = await tarDone;
+  if (code !== 0) throw new Error(`tar exited with ${code}: ${tarErr.trim()}`);
+  const seconds = (performance.now() - started) / 1000;
+  finish({ snapshot: snap.id, seconds, bytes: snap.streams[0]!.size, newBytes: snap.summary.newBytes, storedBytes: snap.summary.storedBytes });
+}
+
+async function restore(snapshotId: string): Promise<void> {
+  const started = performance.now();
+  const repo = await Repository.open(location, password!);
+  const snap = await repo.readSnapshot(snapshotId);
+  const stream = snap.streams.find((s) => s.name === "data.tar");
+  if (!stream) throw new Error(`snapshot ${snapshotId} has no stream data.tar`);
+  await pipeline(restoreStream(repo, stream), process.stdout);
+  finish({ seconds: (performance.now() - started) / 1000, bytes: stream.size });
+}
+
+try {
+  if (mode === "init") {
+    await Repository.init(location, password);
+    finish({});
+  } else if (mode === "backup" && arg) {
+    await backup(arg);
+  } else if (mode === "restore" && arg) {
+    await restore(arg);
+  } else {
+    throw new Error(`unknown mode "${mode}" or missing argument`);
+  }
+} finally {
+  await closeTransferPool();
+}
