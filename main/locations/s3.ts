@@ -20,6 +20,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { s3Address } from "./address";
 import { resolveForcePathStyle, type S3LocationConfig } from "./config";
 import { classifyS3Error, type Operation } from "./errors";
 import { assertRange, httpRange, type ByteRange } from "./range";
@@ -62,10 +63,7 @@ function httpHandler(config: S3LocationConfig): NodeHttpHandler {
   });
 }
 
-export function s3Address(config: S3LocationConfig, scheme: "s3" | "gs"): string {
-  const path = `${scheme}://${config.bucket}${config.prefix ? `/${config.prefix}` : ""}`;
-  return config.endpoint ? `${path} at ${config.endpoint.replace(/\/+$/, "")}` : `${path} (AWS ${config.region})`;
-}
+export { s3Address } from "./address";
 
 function md5Base64(body: Buffer): string {
   return createHash("md5").update(body).digest("base64");

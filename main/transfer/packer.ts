@@ -96,8 +96,8 @@ export class PackWriter {
       retries: 1000,
       minTimeout: 500,
       maxTimeout: 10_000,
-      signal: this.opts.signal,
-      shouldRetry: ({ error }) => isTransient(error) && Date.now() < deadline,
+      // Not p-retry's `signal`: it leaves a listener that rejects, unobserved, on a later abort.
+      shouldRetry: ({ error }) => isTransient(error) && Date.now() < deadline && !this.opts.signal?.aborted,
     });
   }
 

@@ -27,12 +27,17 @@ function workerEntry(): { filename: string; execArgv: string[] } {
 export function createTransferPool(threads = Math.max(2, availableParallelism())): TransferPool {
   const entry = workerEntry();
   const pool = new Piscina({ ...entry, minThreads: threads, maxThreads: threads, idleTimeout: 30_000 });
+  // Cutting is the one sequential stage (each segment's cut needs the previous one's tail), so it
+  // gets a thread of its own: queued behind sealing tasks it would stall the whole pipeline.
+  const chunker = new Piscina({ ...entry, minThreads: 1, maxThreads: 1, idleTimeout: 30_000 });
   return {
     threads,
-    cut: (task) => pool.run({ op: "cut", ...task }) as Promise<number[]>,
+    cut: (task) => chunker.run({ op: "cut", ...task }) as Promise<number[]>,
     seal: (task) => pool.run({ op: "seal", ...task }) as Promise<SealedChunk[]>,
     open: (task) => pool.run({ op: "open", ...task }) as Promise<Uint8Array[]>,
-    destroy: () => pool.destroy(),
+    destroy: async () => {
+      await Promise.all([pool.destroy(), chunker.destroy()]);
+    },
   };
 }
 

@@ -3,6 +3,7 @@
 import { createChunker, type Chunker } from "../repo/chunker";
 import { createBlobCodec } from "../repo/compression";
 import { contentId, openBlob, sameBytes, sealBlob, IntegrityError, type MasterKeys } from "../repo/crypto";
+import { move, transferableSymbol, valueSymbol } from "piscina";
 import { knownHas } from "./known-set";
 import type { CutTask, OpenTask, SealTask, SealedChunk, TransferTask } from "./tasks";
 
@@ -70,10 +71,33 @@ function open(task: OpenTask): Uint8Array[] {
   });
 }
 
+/** A buffer that owns its whole ArrayBuffer, so it can be transferred; small Buffers share a pool slab. */
+function owned(buf: Uint8Array): Uint8Array {
+  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer) return buf;
+  const copy = new Uint8Array(buf.byteLength);
+  copy.set(buf);
+  return copy;
+}
+
+/** Hands results back by transferring their buffers instead of copying them. */
+function transferring<T extends object>(value: T, buffers: Uint8Array[]): T {
+  return move({
+    get [transferableSymbol]() { return buffers.map((b) => b.buffer); },
+    get [valueSymbol]() { return value; },
+  }) as unknown as T;
+}
+
 export default function run(task: TransferTask): number[] | SealedChunk[] | Uint8Array[] {
   switch (task.op) {
-    case "cut": return cut(task);
-    case "seal": return seal(task);
-    case "open": return open(task);
+    case "cut":
+      return cut(task);
+    case "seal": {
+      const chunks = seal(task).map((c) => (c.sealed ? { ...c, sealed: owned(c.sealed) } : c));
+      return transferring(chunks, chunks.flatMap((c) => (c.sealed ? [c.sealed] : [])));
+    }
+    case "open": {
+      const plain = open(task).map(owned);
+      return transferring(plain, plain);
+    }
   }
 }
