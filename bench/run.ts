@@ -6,6 +6,7 @@
 // Prints a table per target and writes bench/results/latest.json. Everything it creates (temp dir,
 // MinIO, buckets) is removed at the end, also when it fails or is interrupted.
 import { execFileSync, spawn } from "node:child_process";
+import { build as esbuild, type BuildOptions } from "esbuild";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -44,6 +45,21 @@ function options() {
   };
 }
 
+/**
+ * Lifeboat is measured as it ships: bundled JavaScript (like the Electron build), not TypeScript
+ * compiled on the fly by tsx, which would add start-up time and a larger heap the peers do not pay.
+ * The bundle lives in bench/.build so the native zstd module resolves from node_modules.
+ */
+const childBundle = join(here, ".build", "lifeboat-child.mjs");
+
+async function buildLifeboatChild(): Promise<void> {
+  const common: BuildOptions = { bundle: true, platform: "node", target: "node20", format: "esm", external: ["zstd-napi", "piscina"], logLevel: "warning",
+    banner: { js: "import { createRequire as __lbRequire } from 'node:module'; const require = __lbRequire(import.meta.url);" } };
+  await esbuild({ ...common, entryPoints: [join(here, "lifeboat-child.ts")], outfile: childBundle });
+  // The transfer pool loads its worker from beside the bundle (main/transfer/pool.ts).
+  await esbuild({ ...common, entryPoints: [join(repoRoot, "main", "transfer", "worker.ts")], outfile: join(here, ".build", "transfer-worker.mjs") });
+}
+
 /** Lifeboat through bench/lifeboat-child.ts, measured exactly like the peers (see peers.ts, measure). */
 function lifeboat(target: Target, home: string): ToolRunner {
   mkdirSync(home, { recursive: true });
@@ -54,7 +70,7 @@ function lifeboat(target: Target, home: string): ToolRunner {
   const child = async (mode: string, arg: string[], extra: { hashStdout?: boolean }) => {
     const resultFile = join(home, `result-${calls++}.json`);
     const run = await measure({
-      argv: [process.execPath, "--import", "tsx", join(here, "lifeboat-child.ts"), mode, JSON.stringify(location), ...arg],
+      argv: [process.execPath, childBundle, mode, JSON.stringify(location), ...arg],
       env: { LB_BENCH_PASSWORD: PASSWORD, LB_BENCH_RESULT: resultFile },
       cwd: repoRoot,
       scratch: home,
@@ -169,6 +185,7 @@ async function main(): Promise<void> {
     ...(opts.tools.includes("kopia") ? { kopia: await versionOf([kopiaBin, "--version"]) } : {}),
   };
 
+  if (opts.tools.includes("lifeboat")) await buildLifeboatChild();
   const tmp = mkdtempSync(join(tmpdir(), "lifeboat-bench-"));
   const reaper = startReaper(tmp);
   onCommandStart((pgid) => reaper.add("group", pgid));
@@ -276,7 +293,7 @@ async function main(): Promise<void> {
     const loadEnd = load();
     const report = formatReport(runs);
     const notes = [
-      `MB = 10^6 bytes. backup MB/s = tar stream bytes ÷ wall seconds of the whole pipeline (tar included; for Lifeboat also Node's and tsx's start-up).`,
+      `MB = 10^6 bytes. backup MB/s = tar stream bytes ÷ wall seconds of the whole pipeline (tar included; for Lifeboat also Node's start-up; Lifeboat runs bundled, as it ships).`,
       `Peak RSS: GNU time's %M (the kernel's ru_maxrss) of the tool's process; Lifeboat runs in a child Node process (worker threads included).`,
       `Repository size: bytes of the repository's files (folder) or objects (MinIO) after both backups.`,
       `kopia: policy --global --compression=${KOPIA_COMPRESSION}, automatic maintenance off; restic: repository v2 (compression auto); Lifeboat: zstd level 1.`,

@@ -27,6 +27,7 @@ export const DEBIAN_PACKAGES = [
   "libc6-dev", // static pause binary
   "postgresql-15", // the database image is assembled from Debian's PostgreSQL
   "chromium", // UI tests (playwright-core drives Debian's Chromium)
+  "time", // /usr/bin/time: the benchmark reads each tool's peak memory from it
 ] as const;
 
 export const IMAGE_NAMES = {
