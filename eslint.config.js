@@ -10,7 +10,7 @@ const electron = { name: "electron", message: "Only electron/ may import Electro
 const layer = (dir, why) => ({ group: [`**/${dir}/**`, `../${dir}/*`, `../../${dir}/*`], message: why });
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "renderer/dist/**", "test-results/**", "**/*.tmp.ts", ".lbx/**"] },
+  { ignores: ["dist/**", "node_modules/**", "renderer/dist/**", "test-results/**", "**/*.tmp.ts", ".lbx/**", "bench/.build/**", "bench/results/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

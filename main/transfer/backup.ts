@@ -6,19 +6,19 @@ import { BLOB_DATA, BLOB_LIST, CHUNK_LIST_MAX_ENTRIES, encodeChunkList, encodeIn
 import { acquireLock, type Lock } from "../repo/locks";
 import { loadIndex, readSegment, type RepoIndex } from "../repo/repo-index";
 import { Repository } from "../repo/repository";
-import { chunkStream, type StreamContext } from "./chunk-stream";
+import { chunkStream, sealOne, type StreamContext } from "./chunk-stream";
 import { KnownSet } from "./known-set";
 import { PackWriter } from "./packer";
 import { transferPool, type TransferPool } from "./pool";
 import { ProgressMeter, throttledReporter, type TransferProgress } from "./progress";
-import type { SealedChunk } from "./tasks";
+import { SEAL_WORST_OVERHEAD, type SealedChunk } from "./tasks";
 
 export interface BackupOptions {
   tags?: Record<string, string>;
   meta?: unknown;
   onProgress?: (progress: TransferProgress) => void;
   signal?: AbortSignal;
-  /** Packs uploading at once (default 4). */
+  /** Packs uploading at once (default 3). */
   parallelUploads?: number;
   /** Expected total bytes of all streams, for the ETA. */
   bytesTotal?: number;
@@ -55,7 +55,8 @@ export class BackupSession {
       location: repo.location,
       keys: repo.keys,
       packSize: repo.config.packSize,
-      parallelUploads: opts.parallelUploads ?? 4,
+      maxBlob: repo.config.chunker.max + SEAL_WORST_OVERHEAD,
+      parallelUploads: opts.parallelUploads ?? 3,
       retainUntil: () => repo.retainUntil(),
       signal: opts.signal,
       onPackDurable: (pack, bytes) => {
@@ -124,13 +125,9 @@ export class BackupSession {
       refs.slice(g * CHUNK_LIST_MAX_ENTRIES, (g + 1) * CHUNK_LIST_MAX_ENTRIES));
     const lists: string[] = [];
     for (const group of groups) {
-      const encoded = encodeChunkList(group);
-      const segment = new SharedArrayBuffer(Math.max(1, encoded.length));
-      new Uint8Array(segment).set(encoded);
-      const [sealed] = await this.guard(() =>
-        this.pool.seal({ segment, ranges: [0, encoded.length], type: BLOB_LIST, keys: ctx.keys, known: this.known.current(), level: ctx.level }));
-      await this.guard(() => this.accept(sealed!, BLOB_LIST));
-      lists.push(Buffer.from(sealed!.id).toString("hex"));
+      const sealed = await this.guard(() => sealOne(ctx, encodeChunkList(group)));
+      await this.guard(() => this.accept(sealed, BLOB_LIST));
+      lists.push(Buffer.from(sealed.id).toString("hex"));
     }
     const stream: SnapshotStream = { name, size: refs.reduce((n, r) => n + r.rawLength, 0), chunks: refs.length, lists };
     this.streams.push(stream);

@@ -1,6 +1,10 @@
 // Packs sealed blobs into pack objects and uploads them, several at a time. Each pack's index
 // segment is written only after the pack is durable, so a crash leaves packs that the next backup
 // already knows about, and never an index that points at nothing (FORMAT.md, "Writing a backup").
+//
+// Blobs are copied into one of a few pack buffers that are reused for the whole backup (uploads in
+// flight + the one filling), so moving gigabytes allocates almost nothing: on the engine thread,
+// every allocated buffer would be external memory that V8 answers with full garbage collections.
 import { createHash } from "node:crypto";
 import pRetry from "p-retry";
 import { LocationError, type Location, type PutOptions } from "../locations/types";
@@ -10,7 +14,10 @@ import { encodeIndexSegment, encodePackHeader, keyOf, packTrailer, randomId, typ
 export interface PackWriterOptions {
   location: Location;
   keys: MasterKeys;
+  /** Target size of a pack, header included; packs stay below it so each is one PUT. */
   packSize: number;
+  /** The largest sealed blob that can arrive (chunker maximum plus sealing overhead). */
+  maxBlob: number;
   parallelUploads: number;
   retainUntil?: () => Date | undefined;
   /** Called after a pack and its index segment are durable. */
@@ -20,45 +27,90 @@ export interface PackWriterOptions {
   outageToleranceMs?: number;
 }
 
+/** Room kept for a pack's header and trailer: 41 bytes per blob, so at most this many blobs a pack. */
+const HEADER_ROOM = 256 * 1024;
+const MAX_BLOBS_PER_PACK = Math.floor((HEADER_ROOM - 1024) / 41);
+
 /** Errors worth waiting out: the location is down or restarting, not misconfigured. */
 function isTransient(err: unknown): boolean {
   return err instanceof LocationError && (err.code === "unreachable" || err.code === "other");
 }
 
 export class PackWriter {
+  private readonly free: Buffer[] = [];
+  private readonly waiting: Array<(b: Buffer) => void> = [];
+  private allocated = 0;
+  private current: Buffer | undefined;
+  private used = 0;
   private blobs: PackedBlob[] = [];
-  private parts: Uint8Array[] = [];
-  private size = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown;
+  private readonly capacity: number;
   /** Index segments this writer wrote, for the backup to compact at the end. */
   readonly segments: string[] = [];
   uploadedBytes = 0;
 
-  constructor(private readonly opts: PackWriterOptions) {}
-
-  /** Adds a sealed blob; waits while too many packs are uploading (backpressure). */
-  async add(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number): Promise<void> {
-    this.throwIfFailed();
-    this.blobs.push({ type, id, length: sealed.length, rawLength });
-    this.parts.push(sealed);
-    this.size += sealed.length;
-    if (this.size >= this.opts.packSize) await this.flush();
+  constructor(private readonly opts: PackWriterOptions) {
+    // A pack closes before a blob would take it past packSize, but always takes at least one blob.
+    this.capacity = Math.max(opts.packSize, opts.maxBlob + HEADER_ROOM);
   }
 
-  /** Seals the current pack and starts its upload; waits for a free upload slot first. */
-  async flush(): Promise<void> {
-    if (this.blobs.length === 0) return;
-    const blobs = this.blobs;
-    const parts = this.parts;
-    this.blobs = [];
-    this.parts = [];
-    this.size = 0;
-    while (this.inFlight.size >= this.opts.parallelUploads) await Promise.race(this.inFlight);
-    this.throwIfFailed();
+  /**
+   * Copies a sealed blob into the current pack; waits while every pack buffer is uploading. Adds
+   * are applied one at a time, in call order; the caller's bytes are only read before it resolves.
+   */
+  add(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number): Promise<void> {
+    const next = this.chain.then(() => this.addNow(type, id, sealed, rawLength));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
 
-    const header = sealObject(this.opts.keys, "pack-header", encodePackHeader(blobs));
-    const pack = Buffer.concat([...parts, packTrailer(header)]);
+  private chain: Promise<void> = Promise.resolve();
+
+  private async addNow(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number): Promise<void> {
+    this.throwIfFailed();
+    const limit = this.opts.packSize - HEADER_ROOM;
+    if (this.blobs.length > 0 && (this.used + sealed.length > limit || this.blobs.length >= MAX_BLOBS_PER_PACK)) this.flush();
+    this.current ??= await this.takeBuffer();
+    this.throwIfFailed();
+    this.place(type, id, sealed, rawLength);
+  }
+
+  private place(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number): void {
+    this.current!.set(sealed, this.used);
+    this.used += sealed.length;
+    this.blobs.push({ type, id, length: sealed.length, rawLength });
+  }
+
+  private takeBuffer(): Promise<Buffer> {
+    const free = this.free.pop();
+    if (free) return Promise.resolve(free);
+    if (this.allocated < this.opts.parallelUploads + 1) {
+      this.allocated++;
+      return Promise.resolve(Buffer.allocUnsafeSlow(this.capacity));
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private releaseBuffer(buffer: Buffer): void {
+    const waiter = this.waiting.shift();
+    if (waiter) waiter(buffer);
+    else this.free.push(buffer);
+  }
+
+  /** Seals the current pack and starts its upload. */
+  private flush(): void {
+    const buffer = this.current;
+    if (!buffer || this.blobs.length === 0) return;
+    const blobs = this.blobs;
+    const length = this.used;
+    this.current = undefined;
+    this.used = 0;
+    this.blobs = [];
+
+    const trailer = packTrailer(sealObject(this.opts.keys, "pack-header", encodePackHeader(blobs)));
+    trailer.copy(buffer, length);
+    const pack = buffer.subarray(0, length + trailer.length);
     const id = createHash("sha256").update(pack).digest("hex");
     let offset = 0;
     const indexed: IndexedBlob[] = blobs.map((b) => {
@@ -66,9 +118,11 @@ export class PackWriter {
       offset += b.length;
       return entry;
     });
-    const upload = this.upload({ id, blobs: indexed }, pack).catch((err: unknown) => {
-      this.failure ??= err;
-    });
+    const upload = this.upload({ id, blobs: indexed }, pack)
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      })
+      .finally(() => this.releaseBuffer(buffer));
     this.inFlight.add(upload);
     void upload.finally(() => this.inFlight.delete(upload));
   }
@@ -103,15 +157,17 @@ export class PackWriter {
 
   /** Flushes the last pack and waits until every pack and segment is durable. */
   async finish(): Promise<void> {
-    await this.flush();
+    await this.chain;
+    this.flush();
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
     this.throwIfFailed();
   }
 
   /** Waits for uploads already started to settle, without raising their errors (for aborts). */
   async settle(): Promise<void> {
+    await this.chain;
     this.blobs = [];
-    this.parts = [];
+    this.used = 0;
     await Promise.allSettled([...this.inFlight]);
   }
 

@@ -5,11 +5,11 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
-import type { CutTask, OpenTask, SealTask, SealedChunk } from "./tasks";
+import type { CutTask, OpenTask, SealResult, SealTask } from "./tasks";
 
 export interface TransferPool {
   cut(task: Omit<CutTask, "op">): Promise<number[]>;
-  seal(task: Omit<SealTask, "op">): Promise<SealedChunk[]>;
+  seal(task: Omit<SealTask, "op">): Promise<SealResult>;
   open(task: Omit<OpenTask, "op">): Promise<Uint8Array[]>;
   readonly threads: number;
   destroy(): Promise<void>;
@@ -33,7 +33,7 @@ export function createTransferPool(threads = Math.max(2, availableParallelism())
   return {
     threads,
     cut: (task) => chunker.run({ op: "cut", ...task }) as Promise<number[]>,
-    seal: (task) => pool.run({ op: "seal", ...task }) as Promise<SealedChunk[]>,
+    seal: (task) => pool.run({ op: "seal", ...task }) as Promise<SealResult>,
     open: (task) => pool.run({ op: "open", ...task }) as Promise<Uint8Array[]>,
     destroy: async () => {
       await Promise.all([pool.destroy(), chunker.destroy()]);

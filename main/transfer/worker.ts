@@ -5,7 +5,7 @@ import { createBlobCodec } from "../repo/compression";
 import { contentId, openBlob, sameBytes, sealBlob, IntegrityError, type MasterKeys } from "../repo/crypto";
 import { move, transferableSymbol, valueSymbol } from "piscina";
 import { knownHas } from "./known-set";
-import type { CutTask, OpenTask, SealTask, SealedChunk, TransferTask } from "./tasks";
+import type { CutTask, OpenTask, SealResult, SealTask, TransferTask } from "./tasks";
 
 const chunkers = new Map<string, Chunker>();
 const codecs = new Map<number, ReturnType<typeof createBlobCodec>>();
@@ -28,34 +28,53 @@ const masterKeys = (k: { encryptionKey: Uint8Array; idKey: Uint8Array }): Master
   idKey: Buffer.from(k.idKey),
 });
 
+/**
+ * The chunker scans a private copy of the segment: in a worker, V8's optimized code for loops over
+ * SharedArrayBuffer-backed arrays ran at a third of the speed (368 vs 1,233 MB/s measured here),
+ * while copying 8 MiB costs about a millisecond. Native code (HMAC, zstd, AES) reads shared memory
+ * at full speed and is given the segment directly.
+ */
+let scratch = new Uint8Array(0);
+
 function cut(task: CutTask): number[] {
   const chunker = chunkerFor(task);
-  const data = new Uint8Array(task.segment);
+  const length = task.end - task.start;
+  if (scratch.length < length) scratch = new Uint8Array(Math.max(length, 16 * 1024 * 1024));
+  scratch.set(new Uint8Array(task.segment, task.start, length));
   const ends: number[] = [];
-  for (let start = task.start; start < task.end; ) {
-    const end = chunker.cut(data, start, task.end, task.final);
+  for (let start = 0; start < length; ) {
+    const end = chunker.cut(scratch, start, length, task.final);
     if (end < 0) break; // the rest continues into the next segment
-    ends.push(end);
+    ends.push(task.start + end);
     start = end;
   }
   return ends;
 }
 
-function seal(task: SealTask): SealedChunk[] {
+function seal(task: SealTask): SealResult {
   const keys = masterKeys(task.keys);
   const data = new Uint8Array(task.segment);
-  const out: SealedChunk[] = [];
-  for (let i = 0; i < task.ranges.length; i += 2) {
-    const chunk = data.subarray(task.ranges[i]!, task.ranges[i + 1]!);
+  const out = new Uint8Array(task.out);
+  const count = task.ranges.length / 2;
+  const result: SealResult = { ids: new Uint8Array(count * 32), rawLengths: [], at: [], lengths: [] };
+  let pos = task.outStart;
+  for (let i = 0; i < count; i++) {
+    const chunk = data.subarray(task.ranges[2 * i]!, task.ranges[2 * i + 1]!);
     const id = contentId(keys.idKey, chunk);
+    result.ids.set(id, i * 32);
+    result.rawLengths.push(chunk.length);
     if (task.known && knownHas(task.known, id)) {
-      out.push({ id, rawLength: chunk.length });
+      result.at.push(pos);
+      result.lengths.push(-1);
       continue;
     }
-    const { parts } = codec(task.level).encode(chunk);
-    out.push({ id, rawLength: chunk.length, sealed: sealBlob(keys, id, parts) });
+    const sealed = sealBlob(keys, id, codec(task.level).encode(chunk).parts);
+    out.set(sealed, pos);
+    result.at.push(pos);
+    result.lengths.push(sealed.length);
+    pos += sealed.length;
   }
-  return out;
+  return result;
 }
 
 function open(task: OpenTask): Uint8Array[] {
@@ -87,14 +106,12 @@ function transferring<T extends object>(value: T, buffers: Uint8Array[]): T {
   }) as unknown as T;
 }
 
-export default function run(task: TransferTask): number[] | SealedChunk[] | Uint8Array[] {
+export default function run(task: TransferTask): number[] | SealResult | Uint8Array[] {
   switch (task.op) {
     case "cut":
       return cut(task);
-    case "seal": {
-      const chunks = seal(task).map((c) => (c.sealed ? { ...c, sealed: owned(c.sealed) } : c));
-      return transferring(chunks, chunks.flatMap((c) => (c.sealed ? [c.sealed] : [])));
-    }
+    case "seal":
+      return seal(task);
     case "open": {
       const plain = open(task).map(owned);
       return transferring(plain, plain);

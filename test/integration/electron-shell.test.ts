@@ -29,9 +29,11 @@ test("the bundled transfer worker runs: it seals and opens a chunk with the nati
     const keys = { encryptionKey: Buffer.alloc(32, 1), idKey: Buffer.alloc(32, 2) };
     const segment = new SharedArrayBuffer(64 * 1024);
     new Uint8Array(segment).fill(42);
-    const [sealed] = (await pool.run({ op: "seal", segment, ranges: [0, segment.byteLength], type: 0, keys, known: null, level: 1 })) as Array<{ id: Uint8Array; rawLength: number; sealed: Uint8Array }>;
-    expect(sealed!.sealed!.length).toBeLessThan(1000); // compressed
-    const [plain] = (await pool.run({ op: "open", keys, blobs: [{ id: sealed!.id, rawLength: sealed!.rawLength, sealed: sealed!.sealed }] })) as Uint8Array[];
+    const out = new SharedArrayBuffer(64 * 1024 + 29);
+    const result = (await pool.run({ op: "seal", segment, ranges: [0, segment.byteLength], out, outStart: 0, keys, known: null, level: 1 })) as { ids: Uint8Array; rawLengths: number[]; at: number[]; lengths: number[] };
+    expect(result.lengths[0]).toBeLessThan(1000); // compressed
+    const sealed = new Uint8Array(out, result.at[0], result.lengths[0]);
+    const [plain] = (await pool.run({ op: "open", keys, blobs: [{ id: result.ids.subarray(0, 32), rawLength: result.rawLengths[0], sealed }] })) as Uint8Array[];
     expect(Buffer.from(plain!).equals(Buffer.alloc(64 * 1024, 42))).toBe(true);
   } finally {
     await pool.destroy();
