@@ -56,7 +56,7 @@ export class BackupSession {
       keys: repo.keys,
       packSize: repo.config.packSize,
       maxBlob: repo.config.chunker.max + SEAL_WORST_OVERHEAD,
-      parallelUploads: opts.parallelUploads ?? 3,
+      parallelUploads: opts.parallelUploads ?? 2,
       retainUntil: () => repo.retainUntil(),
       signal: opts.signal,
       onPackDurable: (pack, bytes) => {

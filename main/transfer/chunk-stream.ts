@@ -27,7 +27,7 @@ export interface StreamContext {
   signal?: AbortSignal;
 }
 
-const FILL_BYTES = 8 * 1024 * 1024;
+const FILL_BYTES = 4 * 1024 * 1024;
 const BATCH_BYTES = 2 * 1024 * 1024;
 const RING = 3;
 
