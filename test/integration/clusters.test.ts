@@ -1,0 +1,133 @@
+// Adding clusters from kubeconfigs against a real API server: client certificates, tokens and exec
+// credential plugins work; the connection test reports the version and which backup/restore
+// actions the credentials allow; malformed kubeconfigs, unknown contexts, unreachable servers,
+// untrusted certificates, rejected tokens and failing plugins each get their own clear error.
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { KubeConfig } from "@kubernetes/client-node";
+import { testConnection } from "../../main/clusters/connection";
+import { contextsOf, extractContext, loadKubeconfig, ClusterError } from "../../main/clusters/kubeconfig";
+import { KUBERNETES_VERSION } from "../../scripts/testenv/pins";
+import { startCluster, type TestCluster } from "../support/cluster";
+
+let cluster: TestCluster;
+let dir: string;
+let viewerToken: string;
+
+function kubeconfigWithUser(user: Record<string, unknown>, server = cluster.server, caData?: string): string {
+  const ca = caData ?? loadKubeconfig(cluster.kubeconfig, "admin").getCurrentCluster()!.caData!;
+  return JSON.stringify({
+    apiVersion: "v1", kind: "Config", "current-context": "ctx",
+    clusters: [{ name: "c", cluster: { server, "certificate-authority-data": ca } }],
+    users: [{ name: "u", user }],
+    contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }],
+  });
+}
+
+async function expectClusterError(p: Promise<unknown> | (() => unknown), code: string, pattern?: RegExp): Promise<ClusterError> {
+  let err: unknown;
+  try {
+    await (typeof p === "function" ? p() : p);
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `expected a ClusterError ${code}`).toBeInstanceOf(ClusterError);
+  expect((err as ClusterError).code).toBe(code);
+  if (pattern) expect((err as ClusterError).message).toMatch(pattern);
+  return err as ClusterError;
+}
+
+beforeAll(async () => {
+  cluster = await startCluster({ name: "registry" });
+  dir = mkdtempSync(join(tmpdir(), "lifeboat-clusters-"));
+  cluster.kubectl(["create", "serviceaccount", "viewer", "-n", "default"]);
+  cluster.kubectl(["create", "clusterrolebinding", "viewer-view", "--clusterrole=view", "--serviceaccount=default:viewer"]);
+  viewerToken = cluster.kubectl(["create", "token", "viewer", "-n", "default", "--duration=1h"]).trim();
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("kubeconfigs", () => {
+  test("contexts are listed with their server and how they authenticate", () => {
+    const kc = loadKubeconfig(cluster.kubeconfig, "admin kubeconfig");
+    expect(contextsOf(kc, "admin")).toEqual([expect.objectContaining({ name: "registry", server: cluster.server, auth: "client-certificate" })]);
+    const exec = loadKubeconfig(kubeconfigWithUser({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: "aws", args: ["eks", "get-token"] } }), "eks");
+    expect(contextsOf(exec, "eks")[0]).toMatchObject({ auth: "exec-plugin", execCommand: "aws" });
+  });
+
+  test("malformed kubeconfigs and unknown contexts are clear errors", async () => {
+    await expectClusterError(() => loadKubeconfig("clusters: [unclosed", "pasted kubeconfig"), "malformed-kubeconfig", /pasted kubeconfig is not a valid kubeconfig/);
+    await expectClusterError(() => loadKubeconfig("  \n", "pasted kubeconfig"), "malformed-kubeconfig", /is empty/);
+    await expectClusterError(() => loadKubeconfig(JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [], users: [], contexts: [] }), "f"), "malformed-kubeconfig", /defines no contexts/);
+    const dangling = JSON.parse(kubeconfigWithUser({ token: "x" })) as { contexts: Array<{ context: { user: string } }> };
+    dangling.contexts[0]!.context.user = "nobody";
+    await expectClusterError(() => contextsOf(loadKubeconfig(JSON.stringify(dangling), "f"), "f"), "malformed-kubeconfig", /names user "nobody", which is not defined/);
+    await expectClusterError(() => extractContext(loadKubeconfig(cluster.kubeconfig, "admin"), "prod", "admin"), "unknown-context", /no context "prod" \(it has: registry\)/);
+  });
+
+  test("an extracted context is self-contained: certificate files are inlined", async () => {
+    const admin = loadKubeconfig(cluster.kubeconfig, "admin");
+    const user = admin.getCurrentUser()!;
+    const certFile = join(dir, "client.crt");
+    const keyFile = join(dir, "client.key");
+    writeFileSync(certFile, Buffer.from(user.certData!, "base64"));
+    writeFileSync(keyFile, Buffer.from(user.keyData!, "base64"));
+    const withFiles = JSON.parse(kubeconfigWithUser({ "client-certificate": certFile, "client-key": keyFile })) as object;
+    const stored = extractContext(loadKubeconfig(JSON.stringify(withFiles), "file"), "ctx", "file");
+    rmSync(certFile);
+    rmSync(keyFile);
+    const report = await testConnection(loadKubeconfig(stored, "stored"));
+    expect(report.version).toBe(KUBERNETES_VERSION);
+  });
+});
+
+describe("connection test", () => {
+  test("client certificates: version, and full access for an admin", async () => {
+    const report = await testConnection(loadKubeconfig(cluster.kubeconfig, "admin"));
+    expect(report).toMatchObject({ server: cluster.server, version: KUBERNETES_VERSION, fullAccess: true });
+    expect(report.checks.length).toBeGreaterThan(5);
+  });
+
+  test("a read-only token connects, and the report says backup may read but restore may not write", async () => {
+    const report = await testConnection(loadKubeconfig(kubeconfigWithUser({ token: viewerToken }), "viewer"), { namespace: "default" });
+    expect(report.fullAccess).toBe(false);
+    const allowed = (purpose: RegExp) => report.checks.find((c) => purpose.test(c.purpose))!.allowed;
+    expect(allowed(/create every kind/)).toBe(false);
+    expect(allowed(/create namespaces/)).toBe(false);
+  });
+
+  test("an exec credential plugin (as EKS, AKS and GKE kubeconfigs use) issues the token", async () => {
+    const plugin = join(dir, "issue-token.sh");
+    writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${viewerToken}"}}'\n`);
+    chmodSync(plugin, 0o755);
+    const kc = loadKubeconfig(kubeconfigWithUser({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: plugin, interactiveMode: "Never" } }), "exec");
+    expect((await testConnection(kc)).version).toBe(KUBERNETES_VERSION);
+  });
+
+  test("a failing exec plugin, a rejected token, an untrusted certificate and an unreachable server", async () => {
+    const failing = join(dir, "fail.sh");
+    writeFileSync(failing, "#!/bin/sh\necho 'error: not logged in to the cloud' >&2\nexit 1\n");
+    chmodSync(failing, 0o755);
+    await expectClusterError(testConnection(loadKubeconfig(kubeconfigWithUser({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: failing, interactiveMode: "Never" } }), "exec")), "exec-plugin", /credential plugin .*fail.sh\) failed: error: not logged in to the cloud/);
+    await expectClusterError(testConnection(loadKubeconfig(kubeconfigWithUser({ token: "not-a-token" }), "bad")), "unauthorized", /did not accept these credentials/);
+
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "other.key"), "-out", join(dir, "other.crt"), "-subj", "/CN=other", "-days", "1"], { stdio: "ignore" });
+    const otherCa = readFileSync(join(dir, "other.crt")).toString("base64");
+    await expectClusterError(testConnection(loadKubeconfig(kubeconfigWithUser({ token: viewerToken }, cluster.server, otherCa), "wrong-ca")), "tls", /not trusted/);
+
+    await expectClusterError(testConnection(loadKubeconfig(kubeconfigWithUser({ token: viewerToken }, "https://127.0.0.1:1"), "down"), { timeoutMs: 10_000 }), "unreachable", /cannot reach https:\/\/127\.0\.0\.1:1/);
+  });
+});
+
+test("KubeConfig round trip keeps the exec plugin definition", () => {
+  const kc = new KubeConfig();
+  kc.loadFromString(kubeconfigWithUser({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: "gke-gcloud-auth-plugin" } }));
+  const stored = extractContext(kc, "ctx", "gke");
+  expect(contextsOf(loadKubeconfig(stored, "stored"), "stored")[0]).toMatchObject({ auth: "exec-plugin", execCommand: "gke-gcloud-auth-plugin" });
+});
