@@ -3,13 +3,14 @@
 // actions the credentials allow; malformed kubeconfigs, unknown contexts, unreachable servers,
 // untrusted certificates, rejected tokens and failing plugins each get their own clear error.
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KubeConfig } from "@kubernetes/client-node";
 import { testConnection } from "../../main/clusters/connection";
 import { contextsOf, extractContext, loadKubeconfig, ClusterError } from "../../main/clusters/kubeconfig";
+import { ClusterRegistry, fileClusterStore } from "../../main/clusters/registry";
 import { KUBERNETES_VERSION } from "../../scripts/testenv/pins";
 import { startCluster, type TestCluster } from "../support/cluster";
 
@@ -130,4 +131,47 @@ test("KubeConfig round trip keeps the exec plugin definition", () => {
   kc.loadFromString(kubeconfigWithUser({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: "gke-gcloud-auth-plugin" } }));
   const stored = extractContext(kc, "ctx", "gke");
   expect(contextsOf(loadKubeconfig(stored, "stored"), "stored")[0]).toMatchObject({ auth: "exec-plugin", execCommand: "gke-gcloud-auth-plugin" });
+});
+
+describe("cluster registry", () => {
+  test("adds from pasted text, a file and the default kubeconfig; lists without credentials; persists", async () => {
+    const storeDir = join(dir, "engine-data");
+    const registry = new ClusterRegistry(fileClusterStore(storeDir));
+    const { cluster: pasted, report } = await registry.add({ kind: "text", text: cluster.kubeconfig }, { name: "prod" });
+    expect(report.version).toBe(KUBERNETES_VERSION);
+    expect(pasted).toMatchObject({ name: "prod", server: cluster.server, context: "registry", auth: "client-certificate" });
+
+    const file = join(dir, "viewer.kubeconfig");
+    writeFileSync(file, kubeconfigWithUser({ token: viewerToken }));
+    await registry.add({ kind: "file", path: file });
+
+    const previous = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = file;
+    try {
+      expect(registry.defaultContexts().map((c) => c.name)).toEqual(["ctx"]);
+      await registry.add({ kind: "default-kubeconfig", context: "ctx" }, { name: "from-default" });
+    } finally {
+      if (previous === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = previous;
+    }
+
+    const listed = registry.list();
+    expect(listed.map((c) => c.name)).toEqual(["prod", "ctx", "from-default"]);
+    expect(JSON.stringify(listed)).not.toContain(viewerToken);
+    expect(JSON.stringify(listed)).not.toMatch(/client-key-data|certificate-authority-data/);
+    expect(listed[0]!.credentialFingerprint).toMatch(/^sha256:[0-9a-f]{16}$/);
+
+    // A fresh engine over the same data directory sees the same clusters, credentials included.
+    const reloaded = new ClusterRegistry(fileClusterStore(storeDir));
+    expect((await testConnection(reloaded.kubeConfig(listed[0]!.id))).fullAccess).toBe(true);
+    expect(statSync(join(storeDir, "clusters.json")).mode & 0o777).toBe(0o600);
+
+    await expectClusterError(registry.add({ kind: "text", text: cluster.kubeconfig }, { name: "prod" }), "other", /already exists/);
+    await expectClusterError(registry.add({ kind: "file", path: join(dir, "missing") }), "malformed-kubeconfig", /no such file/);
+    // A cluster that fails its connection test is not added.
+    await expectClusterError(registry.add({ kind: "text", text: kubeconfigWithUser({ token: "nope" }) }, { name: "bad" }), "unauthorized");
+    expect(registry.list().map((c) => c.name)).not.toContain("bad");
+    registry.remove(listed[1]!.id);
+    expect(reloaded.list().map((c) => c.name)).toEqual(["prod", "from-default"]);
+  });
 });
