@@ -78,7 +78,7 @@ export async function listNamespaces(kc: KubeConfig): Promise<Array<{ name: stri
 }
 
 /** Lists one kind (in one namespace, or cluster-wide), page by page. */
-async function listKind(objects: KubernetesObjectApi, kind: ResourceKind, namespace: string | undefined, selector: string): Promise<KubernetesObject[]> {
+export async function listKind(objects: KubernetesObjectApi, kind: ResourceKind, namespace: string | undefined, selector: string): Promise<KubernetesObject[]> {
   const items: KubernetesObject[] = [];
   let continueToken: string | undefined;
   do {
