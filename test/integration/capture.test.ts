@@ -1,7 +1,13 @@
 // Capturing an application's resources from a real API server: what is in, what is left out and
 // why, the cluster-scoped dependencies pulled in, "PV and PVC only", and label-selected apps.
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { captureResources, type Capture } from "../../main/backup/capture";
+import { backupResources, listKubernetesBackups, readCatalog, readResources } from "../../main/backup/resources";
+import { openLocation } from "../../main/locations";
+import { Repository } from "../../main/repo/repository";
+import { closeTransferPool } from "../../main/transfer/pool";
+import { startMinio } from "../support/objectstores";
 import { SelectorError } from "../../main/clusters/label-selector";
 import { startCluster, type TestCluster } from "../support/cluster";
 import { waitFor } from "../support/proc";
@@ -79,4 +85,30 @@ test("a label-selected app, and kinds excluded by name or kind.group", async () 
 test("an invalid selector and an unknown namespace fail before anything is listed", async () => {
   await expect(captureResources(cluster.kubeConfig(), { namespaces: ["shop"], labelSelector: "app==" + "x".repeat(70) })).rejects.toBeInstanceOf(SelectorError);
   await expect(captureResources(cluster.kubeConfig(), { namespaces: ["shop", "nope"] })).rejects.toThrow(/unknown namespace nope/);
+});
+
+test("a resource backup to MinIO is found and read back by a fresh install that adds the same location", async () => {
+  const minio = await startMinio();
+  try {
+    const s3 = new S3Client({ endpoint: minio.endpoint, region: minio.region, forcePathStyle: true, credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey } });
+    await s3.send(new CreateBucketCommand({ Bucket: "backups" }));
+    s3.destroy();
+    const config = { kind: "s3" as const, endpoint: minio.endpoint, region: minio.region, bucket: "backups", accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey };
+    const repo = await Repository.init(openLocation(config), "pw", { kdf: { N: 1024, r: 8, p: 1 } });
+    const { snapshot, capture } = await backupResources(repo, cluster.kubeConfig(), { namespaces: ["shop"] }, { name: "shop-nightly", cluster: "capture" });
+    expect(snapshot.streams.map((s) => s.name)).toEqual(["kubernetes/resources.jsonl", "kubernetes/catalog.json"]);
+
+    // A fresh engine: nothing but the location's settings and the password.
+    const fresh = await Repository.open(openLocation(config), "pw");
+    const [found] = await listKubernetesBackups(fresh);
+    expect(found).toMatchObject({ id: snapshot.id, meta: { name: "shop-nightly", cluster: { name: "capture" }, spec: { namespaces: ["shop"] } } });
+    expect(found!.meta.excluded.some((e) => e.kind === "Pod")).toBe(true);
+    expect(await readCatalog(fresh, found!)).toEqual(capture.catalog);
+    const objects = await readResources(fresh, found!);
+    expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`).sort()).toEqual(capture.objects.map((o) => `${o.kind}/${o.metadata?.name}`).sort());
+    expect(objects.find((o) => o.kind === "Secret" && o.metadata?.name === "db")).toMatchObject({ data: { password: Buffer.from("s3cret").toString("base64") } });
+  } finally {
+    await closeTransferPool();
+    await minio.destroy();
+  }
 });
