@@ -4,7 +4,7 @@
 // catalog (kind, namespace, name, labels, size) is what a partial restore picks from.
 import { KubernetesObjectApi, type KubeConfig } from "@kubernetes/client-node";
 import { classifyClusterError } from "../clusters/connection";
-import { discoverKinds, listKind, listNamespaces, type ResourceKind } from "../clusters/inventory";
+import { discoverKinds, listKind, resolveNamespaces, type ResourceKind } from "../clusters/inventory";
 import { formatSelector, parseSelector } from "../clusters/label-selector";
 import { mapLimit } from "../repo/concurrency";
 import { dependenciesOf, exclusionReason, kindSelected, type Dependency, type Obj } from "./capture-rules";
@@ -47,10 +47,7 @@ const entry = (o: Obj): CatalogEntry => ({
 export async function captureResources(kc: KubeConfig, spec: CaptureSpec): Promise<Capture> {
   const server = kc.getCurrentCluster()?.server ?? "";
   const selector = formatSelector(parseSelector(spec.labelSelector ?? ""));
-  const existing = (await listNamespaces(kc)).map((n) => n.name);
-  const unknown = spec.namespaces.filter((n) => !existing.includes(n));
-  if (unknown.length) throw new Error(`unknown namespace${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} on ${server}`);
-  const namespaces = spec.namespaces.length ? spec.namespaces : existing;
+  const namespaces = await resolveNamespaces(kc, spec.namespaces);
 
   const kinds = await discoverKinds(kc);
   const chosen = kinds.filter((k) => k.namespaced && kindSelected(k, spec.includeKinds, spec.excludeKinds));

@@ -77,6 +77,17 @@ export async function listNamespaces(kc: KubeConfig): Promise<Array<{ name: stri
   }
 }
 
+/** The requested namespaces (all when none are requested), failing clearly on unknown ones. */
+export async function resolveNamespaces(kc: KubeConfig, requested: string[]): Promise<string[]> {
+  const existing = (await listNamespaces(kc)).map((n) => n.name);
+  const unknown = requested.filter((n) => !existing.includes(n));
+  if (unknown.length) {
+    const server = kc.getCurrentCluster()?.server ?? "";
+    throw new Error(`unknown namespace${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} on ${server} (it has: ${existing.join(", ")})`);
+  }
+  return requested.length ? requested : existing;
+}
+
 /** Lists one kind (in one namespace, or cluster-wide), page by page. */
 export async function listKind(objects: KubernetesObjectApi, kind: ResourceKind, namespace: string | undefined, selector: string): Promise<KubernetesObject[]> {
   const items: KubernetesObject[] = [];
@@ -96,10 +107,7 @@ export async function listKind(objects: KubernetesObjectApi, kind: ResourceKind,
 export async function inventory(kc: KubeConfig, opts: { namespaces?: string[]; labelSelector?: string; kinds?: ResourceKind[] } = {}): Promise<Inventory> {
   const selector = formatSelector(parseSelector(opts.labelSelector ?? ""));
   const server = kc.getCurrentCluster()?.server ?? "";
-  const allNamespaces = (await listNamespaces(kc)).map((n) => n.name);
-  const wanted = opts.namespaces?.length ? opts.namespaces : allNamespaces;
-  const unknown = wanted.filter((n) => !allNamespaces.includes(n));
-  if (unknown.length) throw new Error(`unknown namespace${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} on ${server} (it has: ${allNamespaces.join(", ")})`);
+  const wanted = await resolveNamespaces(kc, opts.namespaces ?? []);
 
   const kinds = (opts.kinds ?? (await discoverKinds(kc))).filter((k) => k.namespaced);
   const objects = KubernetesObjectApi.makeApiClient(kc);
