@@ -24,3 +24,16 @@ export function byRestoreOrder<T extends { kind?: string }>(items: T[]): T[] {
     return ra - rb || na.localeCompare(nb);
   });
 }
+
+/** Consecutive runs of items with the same rank, from a list already in restore order. */
+export function groupByRank<T extends { kind?: string }>(ordered: T[]): T[][] {
+  const groups: T[][] = [];
+  let last: string | undefined;
+  for (const item of ordered) {
+    const rank = restoreRank(item.kind ?? "").join("|");
+    if (rank !== last) groups.push([]);
+    groups[groups.length - 1]!.push(item);
+    last = rank;
+  }
+  return groups;
+}

@@ -4,7 +4,8 @@
 // silently (stork#1509) and a partial failure always says what and why (velero#4223).
 import { KubernetesObjectApi, type KubeConfig } from "@kubernetes/client-node";
 import { kindSelected, type Obj } from "../backup/capture-rules";
-import { byRestoreOrder } from "./order";
+import { mapLimit } from "../repo/concurrency";
+import { byRestoreOrder, groupByRank } from "./order";
 import { prepareForRestore, type RestoreContext } from "./transforms";
 
 export type ExistingPolicy = "replace" | "keep" | "fail";
@@ -101,7 +102,7 @@ async function replaceObject(api: KubernetesObjectApi, key: ObjectKey, live: Obj
   }
 }
 
-export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: RestoreSpec, opts: { timeoutMs?: number; onItem?: (r: RestoreItemResult) => void } = {}): Promise<RestoreResult> {
+export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: RestoreSpec, opts: { timeoutMs?: number; parallel?: number; onItem?: (r: RestoreItemResult) => void } = {}): Promise<RestoreResult> {
   const api = KubernetesObjectApi.makeApiClient(kc);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const chosen = selectObjects(backup, spec);
@@ -120,7 +121,7 @@ export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: Restor
     opts.onItem?.(r);
   };
 
-  for (const source of [...namespaces, ...byRestoreOrder(chosen)]) {
+  const restoreOne = async (source: Obj): Promise<void> => {
     const { object, applied } = source.kind === "Namespace" ? { object: source, applied: [] } : prepareForRestore(source, ctx);
     const base = { apiVersion: object.apiVersion ?? "", kind: object.kind ?? "", namespace: object.metadata?.namespace, name: object.metadata?.name ?? "", transforms: applied };
     const key: ObjectKey = { apiVersion: base.apiVersion, kind: base.kind, metadata: { name: base.name, namespace: base.namespace } };
@@ -132,24 +133,24 @@ export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: Restor
       if (live) {
         if (namespaces.includes(source)) {
           record({ ...base, action: "kept", reason: "the namespace exists" });
-          continue;
+          return;
         }
         if (spec.existing === "keep") {
           record({ ...base, action: "kept", reason: "already exists; kept (existing-objects policy: keep)" });
-          continue;
+          return;
         }
         if (spec.existing === "fail") {
           record({ ...base, action: "failed", reason: "already exists (existing-objects policy: fail)" });
-          continue;
+          return;
         }
         const never = NEVER_REPLACED[base.kind];
         if (never) {
           record({ ...base, action: "kept", reason: never });
-          continue;
+          return;
         }
         await replaceObject(api, key, live, object, timeoutMs);
         record({ ...base, action: "replaced" });
-        continue;
+        return;
       }
       await api.create(object);
       if (base.kind === "CustomResourceDefinition") {
@@ -163,6 +164,12 @@ export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: Restor
     } catch (err) {
       record({ ...base, action: "failed", reason: apiMessage(err) });
     }
+  };
+
+  // Kinds are applied rank by rank (order.ts); objects of one rank do not depend on each other,
+  // so they are applied several at a time.
+  for (const group of [namespaces, ...groupByRank(byRestoreOrder(chosen))]) {
+    await mapLimit(group, opts.parallel ?? 16, restoreOne);
   }
   const counts: Record<RestoreAction, number> = { created: 0, replaced: 0, kept: 0, failed: 0 };
   for (const i of items) counts[i.action]++;
