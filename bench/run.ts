@@ -7,6 +7,7 @@
 // MinIO, buckets) is removed at the end, also when it fails or is interrupted.
 import { execFileSync, spawn } from "node:child_process";
 import { build as esbuild, type BuildOptions } from "esbuild";
+import { benchKubernetes, formatKubernetesBench, type KubernetesBenchResult } from "./kubernetes";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -302,6 +303,15 @@ async function main(): Promise<void> {
     console.log(`\n${report}\n\n${notes.join("\n")}`);
     if (runs.some((r) => !r.restoreVerified)) process.exitCode = 1;
 
+    // Kubernetes resources: backup and restore of a namespace of 5,000 objects (BENCH_K8S=0 skips it).
+    let kubernetes: KubernetesBenchResult | undefined;
+    if (opts.tools.includes("lifeboat") && process.env.BENCH_K8S !== "0") {
+      log("kubernetes: a namespace of 5,000 objects on a real API server");
+      kubernetes = await benchKubernetes(tmp);
+      console.log(`\n${formatKubernetesBench(kubernetes)}`);
+      if (kubernetes.restored.failed > 0) process.exitCode = 1;
+    }
+
     const resultsDir = join(here, "results");
     mkdirSync(resultsDir, { recursive: true });
     const json = {
@@ -323,6 +333,7 @@ async function main(): Promise<void> {
       engineTimedRatios: ratios(runs, { engine: true }),
       detail,
       report,
+      kubernetes,
     };
     writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify(json, null, 2)}\n`);
     log(`wrote ${join(resultsDir, "latest.json")}`);

@@ -4,6 +4,7 @@
 // catalog (kind, namespace, name, labels, size) is what a partial restore picks from.
 import { KubernetesObjectApi, type KubeConfig } from "@kubernetes/client-node";
 import { classifyClusterError } from "../clusters/connection";
+import { reuseConnections } from "../clusters/kubeconfig";
 import { discoverKinds, listKind, resolveNamespaces, type ResourceKind } from "../clusters/inventory";
 import { formatSelector, parseSelector } from "../clusters/label-selector";
 import { mapLimit } from "../repo/concurrency";
@@ -45,6 +46,7 @@ const entry = (o: Obj): CatalogEntry => ({
 });
 
 export async function captureResources(kc: KubeConfig, spec: CaptureSpec): Promise<Capture> {
+  reuseConnections(kc);
   const server = kc.getCurrentCluster()?.server ?? "";
   const selector = formatSelector(parseSelector(spec.labelSelector ?? ""));
   const namespaces = await resolveNamespaces(kc, spec.namespaces);

@@ -4,6 +4,7 @@
 // silently (stork#1509) and a partial failure always says what and why (velero#4223).
 import { KubernetesObjectApi, type KubeConfig } from "@kubernetes/client-node";
 import { kindSelected, type Obj } from "../backup/capture-rules";
+import { reuseConnections } from "../clusters/kubeconfig";
 import { mapLimit } from "../repo/concurrency";
 import { byRestoreOrder, groupByRank } from "./order";
 import { prepareForRestore, type RestoreContext } from "./transforms";
@@ -103,6 +104,7 @@ async function replaceObject(api: KubernetesObjectApi, key: ObjectKey, live: Obj
 }
 
 export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: RestoreSpec, opts: { timeoutMs?: number; parallel?: number; onItem?: (r: RestoreItemResult) => void } = {}): Promise<RestoreResult> {
+  reuseConnections(kc);
   const api = KubernetesObjectApi.makeApiClient(kc);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const chosen = selectObjects(backup, spec);
@@ -126,11 +128,12 @@ export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: Restor
     const base = { apiVersion: object.apiVersion ?? "", kind: object.kind ?? "", namespace: object.metadata?.namespace, name: object.metadata?.name ?? "", transforms: applied };
     const key: ObjectKey = { apiVersion: base.apiVersion, kind: base.kind, metadata: { name: base.name, namespace: base.namespace } };
     try {
-      const live = (await api.read(key).catch((err: unknown) => {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      })) as Obj | undefined;
-      if (live) {
+      // Create first: most objects are new, and a conflict tells us when one is not.
+      try {
+        await api.create(object);
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409) throw err;
+        const live = (await api.read(key)) as Obj;
         if (namespaces.includes(source)) {
           record({ ...base, action: "kept", reason: "the namespace exists" });
           return;
@@ -152,7 +155,6 @@ export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: Restor
         record({ ...base, action: "replaced" });
         return;
       }
-      await api.create(object);
       if (base.kind === "CustomResourceDefinition") {
         // Custom resources of this kind come later; they can only be created once it is Established.
         await waitUntil(`CRD ${base.name} to be Established`, async () => {
