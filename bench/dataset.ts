@@ -163,22 +163,28 @@ export function tarArgs(dir: string): string[] {
   return ["-cf", "-", "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "-C", dir, "."];
 }
 
-/** SHA-256 and length of the tar stream of `dir`. */
-export async function tarDigest(dir: string): Promise<{ sha256: string; bytes: number }> {
+/** The tar stream of `dir`, and a promise that fails with tar's message unless it exits cleanly. */
+export function tarStream(dir: string): { stdout: AsyncIterable<Buffer> & NodeJS.ReadableStream; finished: Promise<void> } {
   const tar = spawn("tar", tarArgs(dir), { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   tar.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve, reject) => {
+  const finished = new Promise<void>((resolve, reject) => {
     tar.on("error", reject);
-    tar.on("close", resolve);
+    tar.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`tar exited with ${code}: ${stderr.trim()}`))));
   });
+  finished.catch(() => undefined); // awaited by the caller after reading
+  return { stdout: tar.stdout as AsyncIterable<Buffer> & NodeJS.ReadableStream, finished };
+}
+
+/** SHA-256 and length of the tar stream of `dir`. */
+export async function tarDigest(dir: string): Promise<{ sha256: string; bytes: number }> {
+  const tar = tarStream(dir);
   const hash = createHash("sha256");
   let bytes = 0;
-  for await (const piece of tar.stdout as AsyncIterable<Buffer>) {
+  for await (const piece of tar.stdout) {
     hash.update(piece);
     bytes += piece.length;
   }
-  const code = await exited;
-  if (code !== 0) throw new Error(`tar exited with ${code}: ${stderr.trim()}`);
+  await tar.finished;
   return { sha256: hash.digest("hex"), bytes };
 }

@@ -5,7 +5,6 @@
 //   node --import tsx bench/lifeboat-child.ts backup  <location JSON> <dataset dir>
 //   node --import tsx bench/lifeboat-child.ts restore <location JSON> <snapshot id>   (the stream to stdout)
 // Password in LB_BENCH_PASSWORD; a JSON result line is written to the file named by LB_BENCH_RESULT.
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { pipeline } from "node:stream/promises";
@@ -14,7 +13,7 @@ import { Repository } from "../main/repo/repository";
 import { backupStream } from "../main/transfer/backup";
 import { closeTransferPool } from "../main/transfer/pool";
 import { restoreStream } from "../main/transfer/restore";
-import { tarArgs } from "./dataset";
+import { tarStream } from "./dataset";
 
 const [mode, locationJson, arg] = process.argv.slice(2);
 const password = process.env.LB_BENCH_PASSWORD;
@@ -32,16 +31,9 @@ function finish(result: Record<string, unknown>): void {
 async function backup(dir: string): Promise<void> {
   const started = performance.now();
   const repo = await Repository.open(location, password!);
-  const tar = spawn("tar", tarArgs(dir), { stdio: ["ignore", "pipe", "pipe"] });
-  let tarErr = "";
-  tar.stderr.on("data", (d: Buffer) => (tarErr += d.toString()));
-  const tarDone = new Promise<number | null>((resolve, reject) => {
-    tar.on("error", reject);
-    tar.on("close", resolve);
-  });
+  const tar = tarStream(dir);
   const snap = await backupStream(repo, "data.tar", tar.stdout, { tags: { backup: "bench" } });
-  const code = await tarDone;
-  if (code !== 0) throw new Error(`tar exited with ${code}: ${tarErr.trim()}`);
+  await tar.finished;
   const seconds = (performance.now() - started) / 1000;
   finish({ snapshot: snap.id, seconds, bytes: snap.streams[0]!.size, newBytes: snap.summary.newBytes, storedBytes: snap.summary.storedBytes });
 }

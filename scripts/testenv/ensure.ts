@@ -2,7 +2,6 @@
 // Idempotent and safe to interrupt: every artifact is built in a scratch directory and moved into the
 // cache only when complete, then recorded in a stamp keyed by everything it was built from.
 import { execFileSync, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync, unlinkSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,12 +9,11 @@ import {
   DEBIAN_PACKAGES, ETCD_VERSION, KOPIA_VERSION, KUBERNETES_VERSION, LOCAL_PATH_PROVISIONER_VERSION, MINIO_VERSION,
   IMAGE_NAMES, cacheRoot, paths, type ImageKey,
 } from "./pins";
-import { IMAGES, buildImage, imageInputsKey } from "./images";
+import { IMAGES, buildImage, imageInputsKey, sha256 } from "./images";
 import { isAlive } from "../../test/support/proc";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const goModule = (name: string) => join(here, "go", name);
-const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 function log(msg: string): void {
   process.stderr.write(`[testenv] ${msg}\n`);

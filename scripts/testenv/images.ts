@@ -27,7 +27,7 @@ export interface ImageDefinition {
   config: ImageConfig;
 }
 
-const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+export const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 const dpkgVersion = (pkg: string) =>
   execFileSync("dpkg-query", ["-W", "-f=${Version}", pkg], { encoding: "utf8" }).trim();
 const ownSources = () =>

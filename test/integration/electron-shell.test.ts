@@ -3,10 +3,13 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expect, test } from "vitest";
+import { beforeAll, expect, test } from "vitest";
+
+beforeAll(() => {
+  execFileSync("node_modules/.bin/tsx", ["scripts/build-electron.ts"], { stdio: "pipe" });
+});
 
 test("the shell bundles: ESM main with the engine inside, CommonJS preload, electron left external", () => {
-  execFileSync("node_modules/.bin/tsx", ["scripts/build-electron.ts"], { stdio: "pipe" });
   const main = readFileSync("dist/electron/main.mjs", "utf8");
   const preload = readFileSync("dist/electron/preload.cjs", "utf8");
   expect(main).toMatch(/from "electron"/);
@@ -22,7 +25,6 @@ test("the shell bundles: ESM main with the engine inside, CommonJS preload, elec
 });
 
 test("the bundled transfer worker runs: it seals and opens a chunk with the native zstd binding", async () => {
-  execFileSync("node_modules/.bin/tsx", ["scripts/build-electron.ts"], { stdio: "pipe" });
   const { Piscina } = await import("piscina");
   const pool = new Piscina({ filename: join(process.cwd(), "dist/electron/transfer-worker.mjs"), maxThreads: 1 });
   try {
