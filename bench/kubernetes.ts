@@ -3,7 +3,8 @@
 // Targets (issue 4): backup under 5 s, restore under 15 s. Timed in the benchmark's own process.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { backupResources, readResources } from "../main/backup/resources";
+import { runBackup } from "../main/backup/job";
+import { readResources } from "../main/backup/resources";
 import { openLocation } from "../main/locations";
 import { Repository } from "../main/repo/repository";
 import { restoreObjects, type RestoreResult } from "../main/restore/restore";
@@ -33,7 +34,7 @@ export async function benchKubernetes(dir: string, count = 5000): Promise<Kubern
     const repo = await Repository.init(openLocation({ kind: "folder", path: join(dir, "k8s-repo") }), "bench", { kdf: { N: 1024, r: 8, p: 1 } });
 
     let t = performance.now();
-    const { snapshot, capture } = await backupResources(repo, cluster.kubeConfig(), { namespaces: ["bench"] }, { name: "bench", cluster: "bench-k8s" });
+    const { snapshot, capture } = await runBackup(repo, cluster.kubeConfig(), { name: "bench", cluster: "bench-k8s", spec: { namespaces: ["bench"] }, volumes: false });
     const backupSeconds = (performance.now() - t) / 1000;
 
     t = performance.now();

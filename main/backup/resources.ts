@@ -2,12 +2,12 @@
 // lines), the catalog as another, and what was asked for and what was left out (with reasons) in
 // the snapshot's metadata. Because all of it lives in the location, a fresh install that adds the
 // same location sees the backup and can restore it.
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { SnapshotManifest } from "../repo/format";
 import type { Repository } from "../repo/repository";
-import { BackupSession, type BackupOptions } from "../transfer/backup";
+import type { ActionResult } from "../rules";
 import { restoreChunks } from "../transfer/restore";
-import { captureResources, type Capture, type CaptureSpec, type CatalogEntry } from "./capture";
+import type { VolumeBackupResult } from "../volumes/backup";
+import type { Capture, CaptureSpec, CatalogEntry } from "./capture";
 import type { Obj } from "./capture-rules";
 
 export const RESOURCES_STREAM = "kubernetes/resources.jsonl";
@@ -18,12 +18,16 @@ export interface KubernetesBackupMeta {
   name: string;
   cluster: { name: string; server: string };
   spec: CaptureSpec;
-  counts: { objects: number; excluded: number; skippedKinds: number };
+  volumes: boolean;
+  counts: { objects: number; excluded: number; skippedKinds: number; volumes: number };
   excluded: Capture["excluded"];
   skippedKinds: Capture["skippedKinds"];
+  volumeData: VolumeBackupResult[];
+  rules: ActionResult[];
+  warnings: string[];
 }
 
-async function* jsonLines(objects: Obj[]): AsyncGenerator<Buffer> {
+export async function* jsonLines(objects: Obj[]): AsyncGenerator<Buffer> {
   let batch: string[] = [];
   for (const o of objects) {
     batch.push(JSON.stringify(o));
@@ -33,37 +37,6 @@ async function* jsonLines(objects: Obj[]): AsyncGenerator<Buffer> {
     }
   }
   if (batch.length) yield Buffer.from(batch.join("\n") + "\n");
-}
-
-async function* once(data: Buffer): AsyncGenerator<Buffer> {
-  yield data;
-}
-
-export async function backupResources(
-  repo: Repository,
-  kc: KubeConfig,
-  spec: CaptureSpec,
-  opts: { name: string; cluster: string } & Pick<BackupOptions, "onProgress" | "signal">,
-): Promise<{ snapshot: SnapshotManifest; capture: Capture }> {
-  const capture = await captureResources(kc, spec);
-  const meta: KubernetesBackupMeta = {
-    type: "kubernetes",
-    name: opts.name,
-    cluster: { name: opts.cluster, server: kc.getCurrentCluster()?.server ?? "" },
-    spec,
-    counts: { objects: capture.objects.length, excluded: capture.excluded.length, skippedKinds: capture.skippedKinds.length },
-    excluded: capture.excluded,
-    skippedKinds: capture.skippedKinds,
-  };
-  const session = await BackupSession.start(repo, { tags: { backup: opts.name, cluster: opts.cluster }, meta, onProgress: opts.onProgress, signal: opts.signal });
-  try {
-    await session.addStream(RESOURCES_STREAM, jsonLines(capture.objects));
-    await session.addStream(CATALOG_STREAM, once(Buffer.from(JSON.stringify(capture.catalog))));
-  } catch (err) {
-    await session.abort();
-    throw err;
-  }
-  return { snapshot: await session.commit(), capture };
 }
 
 async function readStream(repo: Repository, snapshot: SnapshotManifest, name: string): Promise<Buffer> {
@@ -88,4 +61,15 @@ export async function listKubernetesBackups(repo: Repository): Promise<Array<Sna
   return (await repo.listSnapshots())
     .filter((s): s is SnapshotManifest & { meta: KubernetesBackupMeta } => (s.meta as { type?: string } | null)?.type === "kubernetes")
     .reverse();
+}
+
+/** A backup by snapshot id (or a unique prefix of one), or the newest backup of that name. */
+export async function findKubernetesBackup(repo: Repository, ref: string): Promise<SnapshotManifest & { meta: KubernetesBackupMeta }> {
+  const backups = await listKubernetesBackups(repo);
+  const byId = backups.filter((b) => b.id.startsWith(ref));
+  if (byId.length === 1) return byId[0]!;
+  if (byId.length > 1 && ref.length >= 4) throw new Error(`"${ref}" matches ${byId.length} backups; give more of the id`);
+  const byName = backups.find((b) => b.meta.name === ref);
+  if (byName) return byName;
+  throw new Error(`no backup "${ref}" in this location (it has ${backups.length} backup(s)${backups.length ? `: ${[...new Set(backups.map((b) => b.meta.name))].slice(0, 5).join(", ")}` : ""})`);
 }

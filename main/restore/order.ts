@@ -37,3 +37,6 @@ export function groupByRank<T extends { kind?: string }>(ordered: T[]): T[][] {
   }
   return groups;
 }
+
+/** Kinds that run pods: created last, after their volumes are filled. */
+export const isWorkloadKind = (kind: string) => LAST.includes(kind);

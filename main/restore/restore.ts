@@ -6,7 +6,7 @@ import { KubernetesObjectApi, type KubeConfig } from "@kubernetes/client-node";
 import { kindSelected, type Obj } from "../backup/capture-rules";
 import { reuseConnections } from "../clusters/kubeconfig";
 import { mapLimit } from "../repo/concurrency";
-import { byRestoreOrder, groupByRank } from "./order";
+import { byRestoreOrder, groupByRank, isWorkloadKind } from "./order";
 import { prepareForRestore, type RestoreContext } from "./transforms";
 
 export type ExistingPolicy = "replace" | "keep" | "fail";
@@ -82,87 +82,141 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
   }
 }
 
-/**
- * Replace = delete, wait until the object is gone (or was already recreated by a controller, as
- * the default ServiceAccount is, which shows as a new uid), then create. If a controller recreated
- * it in between, the restored content is written over that object instead.
- */
 type ObjectKey = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+const keyOf = (o: Obj): ObjectKey => ({ apiVersion: o.apiVersion ?? "", kind: o.kind ?? "", metadata: { name: o.metadata?.name ?? "", namespace: o.metadata?.namespace } });
+const claimRef = (namespace: string | undefined, name: string | undefined) => `${namespace}/${name}`;
 
-async function replaceObject(api: KubernetesObjectApi, key: ObjectKey, live: Obj, object: Obj, timeoutMs: number): Promise<void> {
-  const oldUid = live.metadata?.uid;
-  await api.delete(key, undefined, undefined, undefined, undefined, "Background");
-  await waitUntil(`${refOf(key as Obj)} to be deleted`, async () =>
-    api.read(key).then((o) => o.metadata?.uid !== oldUid, (err: unknown) => isNotFound(err)), timeoutMs);
-  try {
-    await api.create(object);
-  } catch (err) {
-    if ((err as { code?: number }).code !== 409) throw err;
-    const current = await api.read(key);
-    await api.replace({ ...object, metadata: { ...object.metadata, resourceVersion: current.metadata?.resourceVersion } });
-  }
+export interface RestoreOptions {
+  timeoutMs?: number;
+  parallel?: number;
+  onItem?: (r: RestoreItemResult) => void;
+  /**
+   * Claims ("namespace/name" in the backup) whose data this restore writes into freshly provisioned
+   * volumes: their PVs are left out (the claims are provisioned anew) and only these claims may be
+   * replaced — deleting any other claim could delete its volume.
+   */
+  volumeClaims?: Set<string>;
+  /** Runs after storage and configuration exist and before the first workload is created. */
+  beforeWorkloads?: (items: RestoreItemResult[]) => Promise<void>;
+  /** Why a workload must not be created (say, its volume could not be filled), if so. */
+  holdWorkload?: (object: Obj) => string | undefined;
 }
 
-export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: RestoreSpec, opts: { timeoutMs?: number; parallel?: number; onItem?: (r: RestoreItemResult) => void } = {}): Promise<RestoreResult> {
+/** Why an existing object must not be deleted to be replaced, if it must not. Pure. */
+export function replaceRefusal(o: Obj, volumeClaims: Set<string>): string | undefined {
+  const never = NEVER_REPLACED[o.kind ?? ""];
+  if (never) return never;
+  if (o.kind === "PersistentVolumeClaim" && !volumeClaims.has(claimRef(o.metadata?.namespace, o.metadata?.name))) {
+    return "claims are replaced only when this restore brings their volume data: deleting the claim could delete its volume";
+  }
+  return undefined;
+}
+
+/** The PVs left out because their claim's data is restored into a new volume. Pure. */
+export function volumesReprovisioned(objects: Obj[], volumeClaims: Set<string>): Set<string> {
+  const names = new Set<string>();
+  for (const o of objects) {
+    const ref = (o.spec?.claimRef ?? {}) as { namespace?: string; name?: string };
+    if (o.kind === "PersistentVolume" && ref.name && volumeClaims.has(claimRef(ref.namespace, ref.name))) names.add(o.metadata!.name!);
+  }
+  return names;
+}
+
+export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: RestoreSpec, opts: RestoreOptions = {}): Promise<RestoreResult> {
   reuseConnections(kc);
   const api = KubernetesObjectApi.makeApiClient(kc);
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const chosen = selectObjects(backup, spec);
+  const parallel = opts.parallel ?? 16;
+  const volumeClaims = opts.volumeClaims ?? new Set<string>();
+  const reprovisioned = volumesReprovisioned(backup, volumeClaims);
+  const chosen = selectObjects(backup, spec).filter((o) => !(o.kind === "PersistentVolume" && reprovisioned.has(o.metadata!.name!)));
   const ctx: RestoreContext = {
     namespaceMap: spec.namespaceMap ?? {},
     storageClassMap: spec.storageClassMap ?? {},
     restoredVolumes: new Set(chosen.filter((o) => o.kind === "PersistentVolume").map((o) => o.metadata!.name!)),
   };
-  // Target namespaces come first, created when missing (a namespace itself is not in the backup).
-  const targets = [...new Set(chosen.map((o) => o.metadata?.namespace).filter((n): n is string => Boolean(n)).map((n) => ctx.namespaceMap[n] ?? n))];
-  const namespaces: Obj[] = targets.map((name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } }));
-
   const items: RestoreItemResult[] = [];
   const record = (r: RestoreItemResult) => {
     items.push(r);
     opts.onItem?.(r);
   };
+  const describe = (object: Obj, transforms: string[]) => ({
+    apiVersion: object.apiVersion ?? "", kind: object.kind ?? "", namespace: object.metadata?.namespace, name: object.metadata?.name ?? "", transforms,
+  });
 
-  const restoreOne = async (source: Obj): Promise<void> => {
-    const { object, applied } = source.kind === "Namespace" ? { object: source, applied: [] } : prepareForRestore(source, ctx);
-    const base = { apiVersion: object.apiVersion ?? "", kind: object.kind ?? "", namespace: object.metadata?.namespace, name: object.metadata?.name ?? "", transforms: applied };
-    const key: ObjectKey = { apiVersion: base.apiVersion, kind: base.kind, metadata: { name: base.name, namespace: base.namespace } };
+  // Target namespaces come first, created when missing (a namespace itself is not in the backup).
+  const targets = [...new Set(chosen.map((o) => o.metadata?.namespace).filter((n): n is string => Boolean(n)).map((n) => ctx.namespaceMap[n] ?? n))];
+  const freshNamespaces = new Set<string>();
+  await mapLimit(targets, parallel, async (name) => {
+    const base = describe({ apiVersion: "v1", kind: "Namespace", metadata: { name } }, []);
+    try {
+      await api.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+      freshNamespaces.add(name);
+      record({ ...base, action: "created" });
+    } catch (err) {
+      if ((err as { code?: number }).code === 409) record({ ...base, action: "kept", reason: "the namespace exists" });
+      else record({ ...base, action: "failed", reason: apiMessage(err) });
+    }
+  });
+
+  const prepared = chosen.map((source) => ({ source, ...prepareForRestore(source, ctx) }));
+  const byObject = new Map(prepared.map((p) => [p.object, p]));
+
+  // Replace deletes first, workloads before what they use (their pods release claims and secrets),
+  // and waits until each object is gone; then everything is created in order as if new.
+  const deleted = new Set<Obj>();
+  if (spec.existing === "replace") {
+    const candidates = prepared.filter((p) => !p.object.metadata?.namespace || !freshNamespaces.has(p.object.metadata.namespace));
+    const existing = (await mapLimit(candidates, parallel, async (p) => {
+      const live = await api.read(keyOf(p.object)).catch(() => undefined);
+      return live && !replaceRefusal(p.source, volumeClaims) ? { ...p, live: live as Obj } : undefined;
+    })).filter((p) => p !== undefined);
+    const liveOf = new Map(existing.map((e) => [e.object, e.live]));
+    for (const group of groupByRank(byRestoreOrder(existing.map((e) => e.object))).reverse()) {
+      await mapLimit(group, parallel, async (object) => {
+        const live = liveOf.get(object)!;
+        try {
+          await deleteAndWait(api, keyOf(object), live, timeoutMs);
+          deleted.add(object);
+        } catch (err) {
+          record({ ...describe(object, []), action: "failed", reason: `could not delete the existing object to replace it: ${apiMessage(err)}` });
+        }
+      });
+    }
+  }
+  const failedEarly = new Set(items.filter((i) => i.action === "failed").map((i) => `${i.kind}/${i.namespace}/${i.name}`));
+
+  const restoreOne = async (object: Obj, applied: string[]): Promise<void> => {
+    const base = describe(object, applied);
+    if (failedEarly.has(`${base.kind}/${base.namespace}/${base.name}`)) return;
+    const held = isWorkloadKind(base.kind) ? opts.holdWorkload?.(object) : undefined;
+    if (held) return record({ ...base, action: "failed", reason: `not created: ${held}` });
     try {
       // Create first: most objects are new, and a conflict tells us when one is not.
       try {
         await api.create(object);
       } catch (err) {
         if ((err as { code?: number }).code !== 409) throw err;
-        const live = (await api.read(key)) as Obj;
-        if (namespaces.includes(source)) {
-          record({ ...base, action: "kept", reason: "the namespace exists" });
-          return;
+        const refusal = replaceRefusal(byObject.get(object)!.source, volumeClaims);
+        if (spec.existing === "keep") record({ ...base, action: "kept", reason: "already exists; kept (existing-objects policy: keep)" });
+        else if (spec.existing === "fail") record({ ...base, action: "failed", reason: "already exists (existing-objects policy: fail)" });
+        else if (refusal) record({ ...base, action: "kept", reason: refusal });
+        else {
+          // Recreated by a controller since it was deleted (a namespace's default ServiceAccount), or new since the check.
+          const live = (await api.read(keyOf(object))) as Obj;
+          await api.replace({ ...object, metadata: { ...object.metadata, resourceVersion: live.metadata?.resourceVersion } });
+          record({ ...base, action: "replaced" });
         }
-        if (spec.existing === "keep") {
-          record({ ...base, action: "kept", reason: "already exists; kept (existing-objects policy: keep)" });
-          return;
-        }
-        if (spec.existing === "fail") {
-          record({ ...base, action: "failed", reason: "already exists (existing-objects policy: fail)" });
-          return;
-        }
-        const never = NEVER_REPLACED[base.kind];
-        if (never) {
-          record({ ...base, action: "kept", reason: never });
-          return;
-        }
-        await replaceObject(api, key, live, object, timeoutMs);
-        record({ ...base, action: "replaced" });
         return;
       }
       if (base.kind === "CustomResourceDefinition") {
         // Custom resources of this kind come later; they can only be created once it is Established.
         await waitUntil(`CRD ${base.name} to be Established`, async () => {
-          const crd = (await api.read(key)) as Obj & { status?: { conditions?: Array<{ type: string; status: string }> } };
+          const crd = (await api.read(keyOf(object))) as Obj & { status?: { conditions?: Array<{ type: string; status: string }> } };
           return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ?? false;
         }, timeoutMs);
       }
-      record({ ...base, action: "created" });
+      record({ ...base, action: deleted.has(object) ? "replaced" : "created" });
     } catch (err) {
       record({ ...base, action: "failed", reason: apiMessage(err) });
     }
@@ -170,10 +224,26 @@ export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: Restor
 
   // Kinds are applied rank by rank (order.ts); objects of one rank do not depend on each other,
   // so they are applied several at a time.
-  for (const group of [namespaces, ...groupByRank(byRestoreOrder(chosen))]) {
-    await mapLimit(group, opts.parallel ?? 16, restoreOne);
+  let workloadsReached = false;
+  for (const group of groupByRank(byRestoreOrder(prepared.map((p) => p.object)))) {
+    if (!workloadsReached && isWorkloadKind(group[0]!.kind ?? "")) {
+      workloadsReached = true;
+      await opts.beforeWorkloads?.(items);
+    }
+    await mapLimit(group, parallel, (object) => restoreOne(object, byObject.get(object)!.applied));
   }
+  if (!workloadsReached) await opts.beforeWorkloads?.(items);
   const counts: Record<RestoreAction, number> = { created: 0, replaced: 0, kept: 0, failed: 0 };
   for (const i of items) counts[i.action]++;
   return { items, counts };
+}
+
+/** Deletes an object (its dependents first) and waits until it is gone or recreated with a new uid. */
+async function deleteAndWait(api: KubernetesObjectApi, key: ObjectKey, live: Obj, timeoutMs: number): Promise<void> {
+  const oldUid = live.metadata?.uid;
+  await api.delete(key, undefined, undefined, undefined, undefined, "Foreground").catch((err: unknown) => {
+    if (!isNotFound(err)) throw err;
+  });
+  await waitUntil(`${refOf(key as Obj)} to be deleted`, async () =>
+    api.read(key).then((o) => o.metadata?.uid !== oldUid, (err: unknown) => isNotFound(err)), timeoutMs);
 }

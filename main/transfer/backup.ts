@@ -135,7 +135,7 @@ export class BackupSession {
   }
 
   /** Makes the backup durable and visible: packs and index first, the snapshot manifest last. */
-  async commit(): Promise<SnapshotManifest> {
+  async commit(meta?: unknown): Promise<SnapshotManifest> {
     if (this.finished) throw new Error("this backup is already committed or aborted");
     try {
       await this.guard(() => this.packer.finish());
@@ -145,7 +145,7 @@ export class BackupSession {
         time: new Date().toISOString(),
         hostname: Repository.hostname(),
         tags: this.opts.tags ?? {},
-        meta: this.opts.meta ?? null,
+        meta: meta ?? this.opts.meta ?? null,
         streams: this.streams,
         summary: {
           bytes: this.meter.bytesRead,

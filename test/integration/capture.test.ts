@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { captureResources, type Capture } from "../../main/backup/capture";
 import { restoreObjects } from "../../main/restore/restore";
-import { backupResources, listKubernetesBackups, readCatalog, readResources } from "../../main/backup/resources";
+import { runBackup } from "../../main/backup/job";
+import { listKubernetesBackups, readCatalog, readResources } from "../../main/backup/resources";
 import { openLocation } from "../../main/locations";
 import { Repository } from "../../main/repo/repository";
 import { closeTransferPool } from "../../main/transfer/pool";
@@ -96,7 +97,7 @@ test("a resource backup to MinIO is found and read back by a fresh install that 
     s3.destroy();
     const config = { kind: "s3" as const, endpoint: minio.endpoint, region: minio.region, bucket: "backups", accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey };
     const repo = await Repository.init(openLocation(config), "pw", { kdf: { N: 1024, r: 8, p: 1 } });
-    const { snapshot, capture } = await backupResources(repo, cluster.kubeConfig(), { namespaces: ["shop"] }, { name: "shop-nightly", cluster: "capture" });
+    const { snapshot, capture } = await runBackup(repo, cluster.kubeConfig(), { name: "shop-nightly", cluster: "capture", spec: { namespaces: ["shop"] }, volumes: false });
     expect(snapshot.streams.map((s) => s.name)).toEqual(["kubernetes/resources.jsonl", "kubernetes/catalog.json"]);
 
     // A fresh engine: nothing but the location's settings and the password.
