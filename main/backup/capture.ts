@@ -4,7 +4,7 @@
 // catalog (kind, namespace, name, labels, size) is what a partial restore picks from.
 import { KubernetesObjectApi, type KubeConfig } from "@kubernetes/client-node";
 import { classifyClusterError } from "../clusters/connection";
-import { reuseConnections } from "../clusters/kubeconfig";
+import { ClusterError, reuseConnections } from "../clusters/kubeconfig";
 import { discoverKinds, listKind, resolveNamespaces, type ResourceKind } from "../clusters/inventory";
 import { formatSelector, parseSelector } from "../clusters/label-selector";
 import { mapLimit } from "../repo/concurrency";
@@ -45,6 +45,20 @@ const entry = (o: Obj): CatalogEntry => ({
   labels: o.metadata?.labels ?? {}, size: Buffer.byteLength(JSON.stringify(o)),
 });
 
+/**
+ * Kind names as admins type them (ConfigMap, configmaps, deployments.apps, Widget.example.com) as
+ * canonical "Kind.group" names; an unknown one is an error, not a filter that silently matches nothing.
+ */
+export function resolveKindNames(names: string[] | undefined, kinds: ResourceKind[]): string[] | undefined {
+  if (!names?.length) return names;
+  return names.map((name) => {
+    const wanted = name.trim().toLowerCase();
+    const match = kinds.find((k) => [k.kind, k.plural, `${k.kind}.${k.group}`, `${k.plural}.${k.group}`].some((n) => n.toLowerCase().replace(/\.$/, "") === wanted));
+    if (!match) throw new ClusterError("unknown-kind", `unknown kind "${name}": the cluster serves no such resource (use a kind such as ConfigMap, a resource such as configmaps, or Kind.group for custom resources)`);
+    return `${match.kind}.${match.group}`.replace(/\.$/, "");
+  });
+}
+
 export async function captureResources(kc: KubeConfig, spec: CaptureSpec): Promise<Capture> {
   reuseConnections(kc);
   const server = kc.getCurrentCluster()?.server ?? "";
@@ -52,6 +66,7 @@ export async function captureResources(kc: KubeConfig, spec: CaptureSpec): Promi
   const namespaces = await resolveNamespaces(kc, spec.namespaces);
 
   const kinds = await discoverKinds(kc);
+  spec = { ...spec, includeKinds: resolveKindNames(spec.includeKinds, kinds), excludeKinds: resolveKindNames(spec.excludeKinds, kinds) };
   const chosen = kinds.filter((k) => k.namespaced && kindSelected(k, spec.includeKinds, spec.excludeKinds));
   const objectsApi = KubernetesObjectApi.makeApiClient(kc);
   const skippedKinds: Capture["skippedKinds"] = [];

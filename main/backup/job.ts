@@ -2,16 +2,16 @@
 // data through mover pods, post rules, then the commit. Post rules always run once pre rules ran,
 // whatever failed in between; nothing is committed unless resources and every volume were stored.
 import type { KubeConfig } from "@kubernetes/client-node";
-import { resolveNamespaces } from "../clusters/inventory";
+import { discoverKinds, resolveNamespaces } from "../clusters/inventory";
 import { formatSelector, parseSelector } from "../clusters/label-selector";
 import type { SnapshotManifest } from "../repo/format";
 import type { Repository } from "../repo/repository";
-import { startRules, type ActionResult, type BackupRules } from "../rules";
+import { RuleError, startRules, validateRules, type ActionResult, type BackupRules } from "../rules";
 import { BackupSession } from "../transfer/backup";
 import type { TransferProgress } from "../transfer/progress";
 import { backupVolumes, planVolumes, podsOf, type VolumeBackupResult } from "../volumes/backup";
 import { DEFAULT_MOVER_IMAGE, newJobId, removeStaleMovers } from "../volumes/mover";
-import { captureResources, type Capture, type CaptureSpec } from "./capture";
+import { captureResources, resolveKindNames, type Capture, type CaptureSpec } from "./capture";
 import { CATALOG_STREAM, RESOURCES_STREAM, jsonLines, type KubernetesBackupMeta } from "./resources";
 
 export interface BackupRequest {
@@ -55,6 +55,10 @@ export async function runBackup(repo: Repository, kc: KubeConfig, req: BackupReq
   // Bad input fails here, before any rule runs or anything is written.
   formatSelector(parseSelector(req.spec.labelSelector ?? ""));
   const namespaces = await resolveNamespaces(kc, req.spec.namespaces);
+  const kinds = await discoverKinds(kc);
+  resolveKindNames(req.spec.includeKinds, kinds);
+  resolveKindNames(req.spec.excludeKinds, kinds);
+  if (req.rules) validateRules(req.rules);
   const jobId = newJobId();
   const withVolumes = req.volumes !== false;
   if (withVolumes) await removeStaleMovers(kc, namespaces, jobId);
@@ -86,7 +90,11 @@ export async function runBackup(repo: Repository, kc: KubeConfig, req: BackupReq
       }
     } finally {
       events.onStep?.("post-rules", `${req.rules?.post.length ?? 0} post actions`);
-      const ended = await rules.finish();
+      // A failed post action is reported, not fatal: the data was captured as the rules intended.
+      const ended = await rules.finish().catch((err: unknown) => {
+        if (err instanceof RuleError) return err.results;
+        throw err;
+      });
       for (const r of ended.filter((r) => !r.ok)) warnings.push(`${r.phase} action "${r.action}" in ${r.namespace}/${r.pod} failed: ${r.message ?? `exit ${r.exitCode}`}`);
     }
 
@@ -94,7 +102,8 @@ export async function runBackup(repo: Repository, kc: KubeConfig, req: BackupReq
       type: "kubernetes",
       name: req.name,
       cluster: { name: req.cluster, server: kc.getCurrentCluster()?.server ?? "" },
-      spec: { ...req.spec, namespaces: req.spec.namespaces },
+      spec: req.spec,
+      namespaces,
       volumes: withVolumes,
       counts: { objects: capture.objects.length, excluded: capture.excluded.length, skippedKinds: capture.skippedKinds.length, volumes: volumes.length },
       excluded: capture.excluded,

@@ -3,7 +3,7 @@
 // the snapshot's metadata. Because all of it lives in the location, a fresh install that adds the
 // same location sees the backup and can restore it.
 import type { SnapshotManifest } from "../repo/format";
-import type { Repository } from "../repo/repository";
+import { RepositoryError, type Repository } from "../repo/repository";
 import type { ActionResult } from "../rules";
 import { restoreChunks } from "../transfer/restore";
 import type { VolumeBackupResult } from "../volumes/backup";
@@ -17,7 +17,10 @@ export interface KubernetesBackupMeta {
   type: "kubernetes";
   name: string;
   cluster: { name: string; server: string };
+  /** As asked (no namespaces = all of them). */
   spec: CaptureSpec;
+  /** The namespaces actually captured. */
+  namespaces: string[];
   volumes: boolean;
   counts: { objects: number; excluded: number; skippedKinds: number; volumes: number };
   excluded: Capture["excluded"];
@@ -68,8 +71,8 @@ export async function findKubernetesBackup(repo: Repository, ref: string): Promi
   const backups = await listKubernetesBackups(repo);
   const byId = backups.filter((b) => b.id.startsWith(ref));
   if (byId.length === 1) return byId[0]!;
-  if (byId.length > 1 && ref.length >= 4) throw new Error(`"${ref}" matches ${byId.length} backups; give more of the id`);
+  if (byId.length > 1 && ref.length >= 4) throw new RepositoryError("no-such-backup", `"${ref}" matches ${byId.length} backups; give more of the id`);
   const byName = backups.find((b) => b.meta.name === ref);
   if (byName) return byName;
-  throw new Error(`no backup "${ref}" in this location (it has ${backups.length} backup(s)${backups.length ? `: ${[...new Set(backups.map((b) => b.meta.name))].slice(0, 5).join(", ")}` : ""})`);
+  throw new RepositoryError("no-such-backup", `no backup "${ref}" in this location (it has ${backups.length} backup(s)${backups.length ? `: ${[...new Set(backups.map((b) => b.meta.name))].slice(0, 5).join(", ")}` : ""})`);
 }

@@ -43,7 +43,7 @@ export class ExecError extends Error {
 export interface ExecStreams {
   /** Fed to the command's stdin, then closed. */
   stdin?: AsyncIterable<Uint8Array>;
-  /** Receives stdout; when omitted stdout is collected (see ExecHandle.stdout). */
+  /** When true, stdout is discarded (`output` stays empty). */
   collectStdout?: boolean;
   signal?: AbortSignal;
 }
@@ -53,7 +53,10 @@ export interface ExecHandle {
   output: Readable;
   /** Resolves when the command has ended, with its exit code; rejects when the stream broke. */
   done: Promise<ExecOutcome>;
-  /** Ends the stream (the API server then ends the command's session). */
+  /**
+   * Ends the stream. The command is NOT stopped: containerd keeps an exec'd process running after
+   * its stream ends; only a command reading stdin notices (its stdin closes).
+   */
   close(): void;
 }
 
@@ -78,6 +81,9 @@ export async function execStream(kc: KubeConfig, target: ExecTarget, command: st
   const where = `${target.namespace}/${target.pod}${target.container ? ` (${target.container})` : ""}`;
 
   const output = new Readable({ highWaterMark: 8 * 1024 * 1024, read: () => ws.isPaused && ws.resume() });
+  // Failures are reported by `done`; without a listener, destroying `output` before the caller
+  // holds it (an HTTP error: wrong container, pod gone, 403) would be an uncaught 'error' event.
+  output.on("error", () => undefined);
   let stderr = "";
   let status: V1Status | undefined;
   let stdinError: Error | undefined;
@@ -121,13 +127,23 @@ export async function execStream(kc: KubeConfig, target: ExecTarget, command: st
   });
   done.catch(() => undefined); // the caller awaits it; a failure is also surfaced on `output`
 
+  // Listening before the handshake, and checking `aborted`: a signal that fired earlier or while
+  // connecting must still end the stream (execCollect's timeout is such a signal).
+  const close = () => {
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+  };
+  const signal = streams.signal;
+  if (signal) {
+    signal.addEventListener("abort", close, { once: true });
+    // A long-lived signal (one per backup) would otherwise collect a listener per exec.
+    void done.then(() => undefined, () => undefined).then(() => signal.removeEventListener("abort", close));
+    if (signal.aborted) close();
+  }
+
   await new Promise<void>((resolve, reject) => {
     ws.once("open", resolve);
     done.catch(reject);
   });
-
-  const close = () => ws.readyState === WebSocket.OPEN && ws.close();
-  streams.signal?.addEventListener("abort", close, { once: true });
 
   if (streams.stdin) {
     void feedStdin(ws, streams.stdin).catch((err: Error) => {
@@ -162,6 +178,7 @@ export async function execCollect(kc: KubeConfig, target: ExecTarget, command: s
   const timer = opts.timeoutMs ? setTimeout(() => abort.abort(), opts.timeoutMs) : undefined;
   const onAbort = () => abort.abort();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
+  if (opts.signal?.aborted) abort.abort();
   try {
     const handle = await execStream(kc, target, command, { signal: abort.signal });
     const parts: Buffer[] = [];
@@ -172,8 +189,8 @@ export async function execCollect(kc: KubeConfig, target: ExecTarget, command: s
         size += part.length;
       }
     })();
-    const outcome = await handle.done;
-    await reading;
+    // Both at once: when the stream breaks, `reading` rejects too, and must not go unhandled.
+    const [outcome] = await Promise.all([handle.done, reading]);
     return { ...outcome, stdout: Buffer.concat(parts).toString("utf8") };
   } catch (err) {
     if (abort.signal.aborted && !opts.signal?.aborted) throw new ExecError(`${command.join(" ")} in ${target.namespace}/${target.pod}: timed out after ${(opts.timeoutMs ?? 0) / 1000} s`);

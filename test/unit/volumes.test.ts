@@ -62,7 +62,8 @@ describe("restoring claims", () => {
     expect(replaceRefusal(pvc("db", "data", "Bound"), new Set(["db/data"]))).toBeUndefined();
     expect(replaceRefusal(pvc("db", "data", "Bound"), new Set())).toMatch(/could delete its volume/);
     expect(replaceRefusal(pv("pv-1", { namespace: "db", name: "data" }), new Set(["db/data"]))).toMatch(/data would be lost/);
-    expect(replaceRefusal({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } }, new Set())).toBeUndefined();
+    expect(replaceRefusal({ apiVersion: "v1", kind: "ConfigMap", metadata: { namespace: "db", name: "c" } }, new Set())).toBeUndefined();
+    expect(replaceRefusal({ apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "fast" } }, new Set())).toMatch(/other applications may depend on them/);
   });
 
   test("claimsOfWorkload: pod template volumes, a pod's own volumes, a StatefulSet's claim templates", () => {

@@ -1,0 +1,124 @@
+// The CLI's state directory: $LIFEBOAT_HOME, else $XDG_CONFIG_HOME/lifeboat, else ~/.config/lifeboat.
+// It holds clusters.json and locations.json (the engine's registries, mode 0600) and restores/, one
+// record per restore so `restore describe` can show a restore after the command that ran it ended.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterRegistry, ClusterSummary } from "../clusters/registry";
+import type { LocationRegistry } from "../locations/registry";
+import type { RestoreItemResult, RestoreAction } from "../restore/restore";
+import type { RestoreRequest } from "../restore/job";
+import type { VolumeRestoreResult } from "../volumes/restore";
+import type { WorkloadReadiness } from "../restore/readiness";
+import { UsageError } from "./args";
+
+export function lifeboatHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.LIFEBOAT_HOME) return env.LIFEBOAT_HOME;
+  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config"), "lifeboat");
+}
+
+export type RestoreStatus = "InProgress" | "Completed" | "PartiallyFailed" | "Failed";
+
+/** One restore as `restore describe` shows it, written when it starts and again when it ends. */
+export interface RestoreRecord {
+  id: string;
+  name: string;
+  status: RestoreStatus;
+  startedAt: string;
+  finishedAt?: string;
+  backup: { id: string; name: string; location: string; time: string };
+  cluster: string;
+  request: RestoreRequest;
+  counts?: Record<RestoreAction, number>;
+  items?: RestoreItemResult[];
+  volumes?: VolumeRestoreResult[];
+  workloads?: WorkloadReadiness[];
+  /** Why the restore failed as a whole (unreachable cluster, aborted). */
+  error?: string;
+}
+
+const writeJson = (file: string, value: unknown) => {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2), { mode: 0o600 });
+  renameSync(tmp, file);
+};
+
+export class RestoreRecords {
+  constructor(private readonly dir: string) {}
+
+  newId(): string {
+    return randomBytes(6).toString("hex");
+  }
+
+  save(record: RestoreRecord): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    writeJson(join(this.dir, `${record.id}.json`), record);
+  }
+
+  /** Newest first. */
+  list(): RestoreRecord[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir)
+      .filter((f) => /^[0-9a-f]+\.json$/.test(f))
+      .map((f) => JSON.parse(readFileSync(join(this.dir, f), "utf8")) as RestoreRecord)
+      .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  }
+
+  /** By name, or by id or a unique prefix of one. */
+  find(ref: string): RestoreRecord {
+    const all = this.list();
+    const byName = all.find((r) => r.name === ref);
+    if (byName) return byName;
+    const byId = all.filter((r) => r.id.startsWith(ref));
+    if (byId.length === 1) return byId[0]!;
+    if (byId.length > 1) throw new Error(`"${ref}" matches ${byId.length} restores; give more of the id`);
+    throw new Error(`no restore "${ref}"${all.length ? ` (recent: ${all.slice(0, 5).map((r) => r.name).join(", ")})` : " (none recorded yet)"}`);
+  }
+}
+
+/**
+ * The registries, loaded on first use: the Kubernetes client alone takes a second or more to load,
+ * which `location list` or `--help` should not pay.
+ */
+export class State {
+  readonly restores: RestoreRecords;
+  private clusterRegistry?: Promise<ClusterRegistry>;
+  private locationRegistry?: Promise<LocationRegistry>;
+
+  constructor(readonly home: string) {
+    this.restores = new RestoreRecords(join(home, "restores"));
+  }
+
+  clusters(): Promise<ClusterRegistry> {
+    this.clusterRegistry ??= import("../clusters/registry").then(({ ClusterRegistry, fileClusterStore }) => new ClusterRegistry(fileClusterStore(this.home)));
+    return this.clusterRegistry;
+  }
+
+  locations(): Promise<LocationRegistry> {
+    this.locationRegistry ??= import("../locations/registry").then(({ LocationRegistry, fileLocationStore }) => new LocationRegistry(fileLocationStore(this.home)));
+    return this.locationRegistry;
+  }
+
+  /** A cluster by name; an unknown name is bad input. */
+  async cluster(name: string): Promise<ClusterSummary> {
+    const all = (await this.clusters()).list();
+    const found = all.find((c) => c.name === name);
+    if (!found) throw new UsageError(`no cluster named "${name}" (${all.length ? `known: ${all.map((c) => c.name).join(", ")}` : "add one with `lifeboat cluster add`"})`);
+    return found;
+  }
+
+  async kubeConfig(name: string): Promise<KubeConfig> {
+    const { id } = await this.cluster(name);
+    return (await this.clusters()).kubeConfig(id);
+  }
+
+  /** The location registry, after checking that `name` is in it (an unknown name is bad input). */
+  async location(name: string): Promise<LocationRegistry> {
+    const registry = await this.locations();
+    if (registry.find(name)) return registry;
+    const known = registry.list().map((l) => l.name);
+    throw new UsageError(`no location named "${name}" (${known.length ? `known: ${known.join(", ")}` : "add one with `lifeboat location add`"})`);
+  }
+}
