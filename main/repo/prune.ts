@@ -92,8 +92,10 @@ export async function pruneRepository(repo: Repository, opts: PruneOptions = {})
 }
 
 /** Keep-last-N retention: forgets older snapshots of each backup, then prunes. */
-export async function applyRetention(repo: Repository, keepLast: number, opts: PruneOptions & { groupTag?: string } = {}): Promise<{ forgotten: string[]; prune: PruneReport }> {
-  const forgotten = snapshotsBeyondKeepLast(await repo.listSnapshots(), keepLast, opts.groupTag);
+export async function applyRetention(repo: Repository, keepLast: number, opts: PruneOptions & { groupTag?: string; group?: string } = {}): Promise<{ forgotten: string[]; prune: PruneReport }> {
+  // `group` limits retention to one history (one schedule's backups); the others are not touched.
+  const snapshots = (await repo.listSnapshots()).filter((s) => opts.group === undefined || s.tags[opts.groupTag ?? "backup"] === opts.group);
+  const forgotten = snapshotsBeyondKeepLast(snapshots, keepLast, opts.groupTag);
   await repo.forget(forgotten);
   return { forgotten, prune: await pruneRepository(repo, opts) };
 }

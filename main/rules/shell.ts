@@ -31,7 +31,7 @@ export const unreleasedMarker = (id: string) => `LIFEBOAT-UNRELEASED-${id}`;
  * What ${WAIT_CMD} becomes: a script path only, with no quote, `$`, `;`, `#` or backslash, so it
  * stays intact inside any quoting and after psql's `\!` or mysql's `system` (which ends its
  * command at the next `;`). The wrapper writes the script: print the marker, then wait for the
- * release file.
+ * release file (or for the wrapper to have gone, should the script have been left running).
  */
 export const waitCommand = (id: string) => `sh /tmp/lifeboat-${id}/wait`;
 
@@ -50,7 +50,7 @@ const WRAPPER = `id=$1 mode=$2 grace=$3 trapped=$4
 shift 4
 d=/tmp/lifeboat-$id
 if [ "$mode" = hold ]; then
-  if ! mkdir -m 700 "$d" 2>/dev/null || ! printf '%s\\n' "echo LIFEBOAT-HOLDING-$id" "while [ ! -e $d/release ]; do sleep 0.2 2>/dev/null || sleep 1; done" >"$d/wait" 2>/dev/null; then
+  if ! mkdir -m 700 "$d" 2>/dev/null || ! printf '%s\\n' "echo LIFEBOAT-HOLDING-$id" "while [ ! -e $d/release ] && [ -d $d ]; do sleep 0.2 2>/dev/null || sleep 1; done" >"$d/wait" 2>/dev/null; then
     echo "lifeboat: cannot create $d: background actions need a writable /tmp in the container" >&2
     exit 125
   fi

@@ -36,12 +36,14 @@ const mongo = (call: string) => [
 ].join(" ");
 
 // The lock lives as long as this client's session, hence a background action; `system` runs
-// ${WAIT_CMD} from inside the session. MariaDB 11 ships only the `mariadb` client.
+// ${WAIT_CMD} from inside the session. While it waits the session is idle to the server, which
+// would close it (and drop the lock unseen) after wait_timeout, 8 h by default. MariaDB 11 ships
+// only the `mariadb` client.
 const MYSQL = [
   'pw="${MYSQL_ROOT_PASSWORD:-${MARIADB_ROOT_PASSWORD:-}}";',
   'if [ -n "$pw" ]; then set -- -p"$pw"; else set --; fi;',
   "if command -v mysql >/dev/null 2>&1; then m=mysql; else m=mariadb; fi;",
-  `"$m" -uroot "$@" -e 'FLUSH TABLES WITH READ LOCK; system \${WAIT_CMD};'`,
+  `"$m" -uroot "$@" -e 'SET SESSION wait_timeout = 86400; FLUSH TABLES WITH READ LOCK; system \${WAIT_CMD}; UNLOCK TABLES;'`,
 ].join(" ");
 
 // redis-cli exits 0 even on an error reply, so the reply is checked.
@@ -82,7 +84,8 @@ export const RULE_TEMPLATES: Record<TemplateName, RuleTemplate> = {
   mysql: {
     title: "MySQL / MariaDB",
     description:
-      "Holds FLUSH TABLES WITH READ LOCK in one client session for as long as the backup runs; the lock ends with the session. " +
+      "Holds FLUSH TABLES WITH READ LOCK in one client session for as long as the backup runs (up to a day: the session's " +
+      "wait_timeout is raised to 86400 s so that the server does not close it while it waits). " +
       "Connects as root with $MYSQL_ROOT_PASSWORD (or $MARIADB_ROOT_PASSWORD). Writes wait while the backup runs; the lock " +
       "itself waits for running statements, hence the 5-minute timeout.",
     defaultSelector: "app.kubernetes.io/name=mysql",

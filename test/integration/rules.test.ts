@@ -198,6 +198,19 @@ describe("backup rules", () => {
     expect(took).toBeLessThan(8000);
     expect(await sh(web[0]!, "ps -o args | grep 'sleep 300' | grep -v grep || true")).toBe("");
     expect(await leftovers(web[0]!)).toBe("");
+  
+    // Cancelling the backup stops the running action the same way; post actions still run.
+    await clean();
+    const cancel = new AbortController();
+    setTimeout(() => cancel.abort(), 500);
+    const cancelled = await rejection(startRules(kc, {
+      pre: [{ name: "long", podSelector: "app=web", runIn: "one", command: "sleep 300" }, { podSelector: "app=web", command: "touch /tmp/rules-never" }],
+      post: [{ name: "unlock", podSelector: "app=web", runIn: "one", command: "touch /tmp/rules-unlock" }],
+    }, [APPS], { signal: cancel.signal }));
+    expect(cancelled.message).toMatch(/^the backup rules were cancelled:/);
+    expect(cancelled.results.map((r) => [r.action, r.ok, r.message])).toEqual([["long", false, "cancelled; stopped (exit code 143)"], ["unlock", true, undefined]]);
+    expect(await sh(web[0]!, "ls /tmp | grep rules-")).toBe("rules-unlock\n");
+    expect(await leftovers(web[0]!)).toBe("");
   });
 
   test("a background action holds while the backup runs and is released after; post actions follow", async () => {

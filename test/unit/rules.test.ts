@@ -170,7 +170,7 @@ describe("rule templates", () => {
     const rules = ruleTemplate("mysql");
     expect(rules.pre[0]).toMatchObject({ background: true });
     const withPw = runTemplate(rules, "pre", { mysql: args }, { MYSQL_ROOT_PASSWORD: "pw 1" });
-    expect(withPw.out).toEqual(["-uroot", "-ppw 1", "-e", "FLUSH TABLES WITH READ LOCK; system sh /tmp/lifeboat-0123456789ab/wait;"]);
+    expect(withPw.out).toEqual(["-uroot", "-ppw 1", "-e", "SET SESSION wait_timeout = 86400; FLUSH TABLES WITH READ LOCK; system sh /tmp/lifeboat-0123456789ab/wait; UNLOCK TABLES;"]);
     // mysql's `system` takes its command up to the next `;`: the whole wait command must be there.
     const system = withPw.out[3]!.split(";").map((s) => s.trim()).find((s) => s.startsWith("system "));
     expect(system).toBe(`system ${waitCommand("0123456789ab")}`);

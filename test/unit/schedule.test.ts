@@ -52,7 +52,7 @@ describe("policies", () => {
 });
 
 const hourly: SchedulePolicy = { name: "hourly", kind: "interval", minutes: 60, keep: 3 };
-const schedule = (id: string, policy = hourly): Schedule => ({ id, policy, createdAt: "2026-01-01T00:00:00.000Z" });
+const schedule = (id: string, policy: SchedulePolicy = hourly): Schedule => ({ id, policy, createdAt: "2026-01-01T00:00:00.000Z" });
 
 describe("the scheduler's rules", () => {
   test("slots missed while closed are run once, for the latest slot", () => {
