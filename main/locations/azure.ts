@@ -180,6 +180,14 @@ export class AzureLocation implements Location {
     return this.immutability;
   }
 
+  async createContainer(): Promise<boolean> {
+    try {
+      return (await this.container.createIfNotExists()).succeeded;
+    } catch (err) {
+      throw this.error(err, "create");
+    }
+  }
+
   async close(): Promise<void> {
     // The SDK holds no resources beyond keep-alive sockets, which close when idle.
   }

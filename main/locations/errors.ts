@@ -3,7 +3,7 @@
 // Pure functions of the error object and a small context; the drivers add nothing but the context.
 import { LocationError, type LocationErrorCode } from "./types";
 
-export type Operation = "put" | "get" | "head" | "list" | "delete" | "object-lock";
+export type Operation = "put" | "get" | "head" | "list" | "delete" | "object-lock" | "create";
 
 export interface ErrorContext {
   /** The location's address, e.g. "s3://backups/prod at https://10.0.0.5:9000". */
@@ -45,6 +45,7 @@ function doing(ctx: ErrorContext): string {
     case "list": return `listing${key ? ` objects under${key}` : " objects"}`;
     case "delete": return `deleting${key}`;
     case "object-lock": return "reading the object lock settings";
+    case "create": return "creating the bucket or container";
   }
 }
 

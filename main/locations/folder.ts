@@ -238,5 +238,10 @@ export class FolderLocation implements Location {
     return false;
   }
 
+  async createContainer(): Promise<boolean> {
+    await this.assertRoot();
+    return false;
+  }
+
   async close(): Promise<void> {}
 }

@@ -36,6 +36,7 @@ class LazyLocation implements Location {
   async head(key: string) { return (await this.driver()).head(key); }
   async delete(key: string) { return (await this.driver()).delete(key); }
   async objectLockEnabled() { return (await this.driver()).objectLockEnabled(); }
+  async createContainer() { return (await this.driver()).createContainer(); }
   async *list(prefix: string): AsyncIterable<ObjectInfo> { yield* (await this.driver()).list(prefix); }
   async close() { if (this.loading) await (await this.loading).close(); }
 }

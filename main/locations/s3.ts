@@ -7,10 +7,12 @@ import { Agent as HttpsAgent } from "node:https";
 import { Readable } from "node:stream";
 import { rootCertificates } from "node:tls";
 import {
+  CreateBucketCommand,
   DeleteObjectCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
   GetObjectLockConfigurationCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
@@ -280,6 +282,23 @@ export class S3Location implements Location {
     } catch (err) {
       if (isNoObjectLock(err)) return false;
       throw this.error(err, "object-lock");
+    }
+  }
+
+  async createContainer(): Promise<boolean> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return false;
+    } catch (err) {
+      const error = this.error(err, "head");
+      // HeadBucket answers a missing bucket with a bare 404, which reads as "not found".
+      if (error.code !== "no-container" && error.code !== "not-found") throw error;
+    }
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      return true;
+    } catch (err) {
+      throw this.error(err, "create");
     }
   }
 

@@ -33,6 +33,12 @@ export interface Location {
   delete(key: string): Promise<void>;
   /** Whether the container has object lock (S3) / immutability (Azure) available for `retainUntil`. */
   objectLockEnabled(): Promise<boolean>;
+  /**
+   * Creates the bucket or container when it does not exist (a ClusterPair's location may be new);
+   * true when it was created. A folder is never created: under an unmounted NFS share that would
+   * put backups on the local disk.
+   */
+  createContainer(): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -23,6 +23,8 @@ export interface RestoreSpec {
   objects?: string[];
   /** Restore cluster-scoped objects (PVs, storage classes, CRDs, cluster RBAC); default true. */
   clusterResources?: boolean;
+  /** Workloads arrive switched off (scaled to 0, CronJobs suspended), as on a DR cluster. */
+  stage?: boolean;
 }
 
 export type RestoreAction = "created" | "replaced" | "kept" | "failed";
@@ -135,6 +137,7 @@ export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: Restor
     namespaceMap: spec.namespaceMap ?? {},
     storageClassMap: spec.storageClassMap ?? {},
     restoredVolumes: new Set(chosen.filter((o) => o.kind === "PersistentVolume").map((o) => o.metadata!.name!)),
+    stage: spec.stage,
   };
   const items: RestoreItemResult[] = [];
   const record = (r: RestoreItemResult) => {

@@ -2,6 +2,7 @@
 // table (Velero calls them restore item actions). Each is tested alone; `prepareForRestore` runs
 // the table on a copy of the object, in order.
 import type { Obj } from "../backup/capture-rules";
+import { isStageable, stageObject } from "../dr/staging";
 
 export interface RestoreContext {
   /** Source namespace → target namespace. */
@@ -10,6 +11,8 @@ export interface RestoreContext {
   storageClassMap: Record<string, string>;
   /** Names of the PersistentVolumes restored with this restore (their PVCs keep binding to them). */
   restoredVolumes: Set<string>;
+  /** Staged for disaster recovery: workloads arrive switched off, ready to be activated. */
+  stage?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -144,6 +147,17 @@ export const TRANSFORMS: Transform[] = [
     appliesTo: (o) => o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding",
     apply(o, ctx) {
       for (const s of o.subjects ?? []) if (s.kind === "ServiceAccount" && s.namespace) s.namespace = mapNs(ctx, s.namespace);
+    },
+  },
+  {
+    // On a DR cluster the application waits switched off; activation (dr/activation.ts) brings it up as it ran.
+    name: "stage workloads switched off",
+    appliesTo: isStageable,
+    apply(o, ctx) {
+      if (!ctx.stage) return;
+      const staged = stageObject(o);
+      o.metadata = staged.metadata as Item["metadata"];
+      o.spec = staged.spec;
     },
   },
 ];

@@ -22,6 +22,15 @@ describe("restore transforms", () => {
     expect(out).toEqual({ kind: "ConfigMap", metadata: { name: "a", namespace: "shop", labels: { app: "x" } } });
   });
 
+  test("stage workloads switched off: only when staging, replicas remembered", () => {
+    const deploy = { kind: "Deployment", metadata: { name: "web", namespace: "shop" }, spec: { replicas: 3 } };
+    expect(run("stage workloads switched off", deploy)).toEqual(deploy);
+    expect(run("stage workloads switched off", deploy, { ...ctx, stage: true })).toEqual({
+      kind: "Deployment", metadata: { name: "web", namespace: "shop", annotations: { "lifeboat.io/replicas": "3" } }, spec: { replicas: 0 },
+    });
+    expect((run("stage workloads switched off", { kind: "CronJob", metadata: { name: "c" }, spec: { schedule: "* * * * *" } }, { ...ctx, stage: true }).spec as { suspend: boolean }).suspend).toBe(true);
+  });
+
   test("namespace mapping, and names of unmapped namespaces kept", () => {
     expect((run("namespace mapping", { kind: "Secret", metadata: { name: "s", namespace: "shop" } }).metadata as { namespace: string }).namespace).toBe("shop-dr");
     expect((run("namespace mapping", { kind: "Secret", metadata: { name: "s", namespace: "blog" } }).metadata as { namespace: string }).namespace).toBe("blog");
