@@ -4,7 +4,7 @@ import type { KubernetesBackupMeta } from "../backup/resources";
 import type { SnapshotManifest } from "../repo/format";
 import type { Repository } from "../repo/repository";
 import type { RestoreOutcome, RestoreRequest } from "../restore/job";
-import type { ExistingPolicy, RestoreItemResult } from "../restore/restore";
+import type { ExistingPolicy, RestoreAction, RestoreItemResult } from "../restore/restore";
 import { NAME_RULES, parseDuration, parseKinds, parseList, parseMappings, parseObjectRefs, UsageError } from "./args";
 import { command, emit, EXIT, required, type Context, type Group } from "./command";
 import { fields, formatAge, formatBytes, formatDuration, formatTime, shortId, table } from "./format";
@@ -134,14 +134,14 @@ const create = command({
         backup: { id: backup.id, name: backup.meta.name, location, time: backup.time }, cluster: clusterName, request,
       };
       ctx.state.restores.save(record);
-      const done = { created: 0, replaced: 0, kept: 0, failed: 0 };
+      const done: Record<RestoreAction, number> = { created: 0, replaced: 0, updated: 0, unchanged: 0, kept: 0, failed: 0 };
       try {
         const outcome = await runRestore(repo, backup, kc, request, {
           signal: ctx.signal,
           onStep: (step, detail) => ctx.progress.step(step, detail),
           onItem: (i) => {
             done[i.action]++;
-            ctx.progress.count("objects", done.created + done.replaced + done.kept + done.failed, `(${done.failed} failed)`);
+            ctx.progress.count("objects", Object.values(done).reduce((a, b) => a + b, 0), `(${done.failed} failed)`);
           },
           onVolumeProgress: (claim, p) => ctx.progress.transfer(`volume ${claim}`, p),
           onVolume: (v) => ctx.progress.note(`volume ${v.namespace}/${v.claim}: ${v.ok ? `${formatBytes(v.bytes)} in ${formatDuration(v.seconds)}` : `FAILED: ${v.reason}`}`),

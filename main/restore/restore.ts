@@ -2,14 +2,18 @@
 // create each object under the existing-objects policy. Every object gets a result — created,
 // replaced, kept or failed — with the reason, so a restore never "succeeds" having done nothing
 // silently (stork#1509) and a partial failure always says what and why (velero#4223).
-import { KubernetesObjectApi, type KubeConfig } from "@kubernetes/client-node";
+import { KubernetesObjectApi, PatchStrategy, type KubeConfig } from "@kubernetes/client-node";
 import { kindSelected, type Obj } from "../backup/capture-rules";
 import { reuseConnections } from "../clusters/kubeconfig";
 import { mapLimit } from "../repo/concurrency";
 import { byRestoreOrder, groupByRank, isWorkloadKind } from "./order";
 import { prepareForRestore, type RestoreContext } from "./transforms";
 
-export type ExistingPolicy = "replace" | "keep" | "fail";
+/**
+ * What to do with an object that exists: replace it (delete, then create), keep it, fail it, or
+ * update it in place when it differs (DR migrations: nothing is deleted, unchanged objects are skipped).
+ */
+export type ExistingPolicy = "replace" | "keep" | "fail" | "update";
 
 export interface RestoreSpec {
   existing: ExistingPolicy;
@@ -27,7 +31,7 @@ export interface RestoreSpec {
   stage?: boolean;
 }
 
-export type RestoreAction = "created" | "replaced" | "kept" | "failed";
+export type RestoreAction = "created" | "replaced" | "updated" | "unchanged" | "kept" | "failed";
 
 export interface RestoreItemResult {
   apiVersion: string;
@@ -207,6 +211,7 @@ export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: Restor
           await updateInPlace(api, object);
           record({ ...base, action: "replaced", reason: "created by the cluster with the namespace; updated with the backup's content" });
         } else if (!base.namespace) record({ ...base, action: "kept", reason: refusal });
+        else if (spec.existing === "update") record({ ...base, ...(await updateIfChanged(api, object)) });
         else if (spec.existing === "keep") record({ ...base, action: "kept", reason: "already exists; kept (existing-objects policy: keep)" });
         else if (spec.existing === "fail") record({ ...base, action: "failed", reason: "already exists (existing-objects policy: fail)" });
         else if (refusal) record({ ...base, action: "kept", reason: refusal });
@@ -241,9 +246,28 @@ export async function restoreObjects(kc: KubeConfig, backup: Obj[], spec: Restor
     await mapLimit(group, parallel, (object) => restoreOne(object, byObject.get(object)!.applied));
   }
   if (!workloadsReached) await opts.beforeWorkloads?.(items);
-  const counts: Record<RestoreAction, number> = { created: 0, replaced: 0, kept: 0, failed: 0 };
+  const counts: Record<RestoreAction, number> = { created: 0, replaced: 0, updated: 0, unchanged: 0, kept: 0, failed: 0 };
   for (const i of items) counts[i.action]++;
   return { items, counts };
+}
+
+/** Whether every field of `desired` has the same value in `live` (fields the cluster added are ignored). Pure. */
+export function isSubset(desired: unknown, live: unknown): boolean {
+  if (desired === null || typeof desired !== "object") return desired === live;
+  if (Array.isArray(desired)) return Array.isArray(live) && desired.length === live.length && desired.every((d, i) => isSubset(d, live[i]));
+  if (live === null || typeof live !== "object" || Array.isArray(live)) return false;
+  return Object.entries(desired).every(([k, v]) => isSubset(v, (live as Record<string, unknown>)[k]));
+}
+
+/** Update policy: a merge patch with the backup's content when the live object differs; nothing otherwise. */
+async function updateIfChanged(api: KubernetesObjectApi, object: Obj): Promise<{ action: RestoreAction; reason?: string }> {
+  const live = (await api.read(keyOf(object))) as Obj;
+  const { metadata, ...content } = object;
+  const desired = { ...content, metadata: { labels: metadata?.labels, annotations: metadata?.annotations } };
+  if (isSubset(JSON.parse(JSON.stringify(desired)), live)) return { action: "unchanged" };
+  await api.patch({ ...desired, metadata: { ...desired.metadata, name: metadata?.name, namespace: metadata?.namespace } } as Obj,
+    undefined, undefined, "lifeboat", undefined, PatchStrategy.MergePatch);
+  return { action: "updated" };
 }
 
 async function updateInPlace(api: KubernetesObjectApi, object: Obj): Promise<void> {
