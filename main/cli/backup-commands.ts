@@ -7,7 +7,7 @@ import { parseSelector, SelectorError } from "../clusters/label-selector";
 import type { SnapshotManifest } from "../repo/format";
 import type { Repository } from "../repo/repository";
 import type { ActionResult, BackupRules, TemplateName } from "../rules";
-import { parseKinds, parseList, UsageError } from "./args";
+import { parseKinds, parseList, UsageError, type FlagValues } from "./args";
 import { command, emit, required, type Context, type Group } from "./command";
 import { countBy, fields, formatAge, formatBytes, formatDuration, formatTime, shortId, table } from "./format";
 
@@ -75,7 +75,46 @@ async function rulesFrom(flags: { "rules-template"?: string; "rules-selector"?: 
   return ruleTemplate(template as TemplateName, { podSelector: flags["rules-selector"], namespace: flags["rules-namespace"], container: flags["rules-container"] });
 }
 
-const BACKUP_NAME = /^[a-z0-9]([-a-z0-9._]{0,61}[a-z0-9])?$/;
+export const BACKUP_NAME = /^[a-z0-9]([-a-z0-9._]{0,61}[a-z0-9])?$/;
+
+/** What to back up, as `backup create` and `schedule create` take it. */
+export const SCOPE_FLAGS = {
+  "include-namespaces": { type: "string", value: "NS,…", multiple: true, help: "namespaces to back up (default: all, also written *)" },
+  "all-namespaces": { type: "boolean", help: "back up every namespace (the default; says so explicitly)" },
+  selector: { type: "string", short: "l", value: "SELECTOR", help: "only objects with these labels (kubectl syntax: app=shop,tier!=cache)" },
+  "include-resources": { type: "string", value: "KIND,…", multiple: true, help: "only these kinds" },
+  "exclude-resources": { type: "string", value: "KIND,…", multiple: true, help: "leave these kinds out" },
+  "snapshot-volumes": { type: "boolean", help: "back up the data of the claims in scope (default true; --snapshot-volumes=false is --no-volumes)" },
+  "no-volumes": { type: "boolean", help: "resources only, no volume data" },
+  "rules-template": { type: "string", value: "APP", help: `pre/post rules for a database: ${RULE_TEMPLATES.join(", ")}` },
+  "rules-selector": { type: "string", value: "SELECTOR", help: "the database's pods for --rules-template (e.g. app=db)" },
+  "rules-namespace": { type: "string", value: "NS", help: "the database's namespace for --rules-template (default: each backed-up namespace)" },
+  "rules-container": { type: "string", value: "NAME", help: "the database's container for --rules-template (default: the pod's first)" },
+  "rules-file": { type: "string", value: "FILE", help: "pre/post rules from a JSON or YAML file ({ pre: [...], post: [...] })" },
+  "mover-image": { type: "string", value: "IMAGE", help: "image of the pods that read volume data (needs sh and tar; default busybox)" },
+} as const;
+
+export type BackupScope = Omit<BackupRequest, "name" | "cluster">;
+
+/** The scope flags as a backup request, every value checked (nothing is asked of the cluster). */
+export async function scopeFromFlags(flags: FlagValues<typeof SCOPE_FLAGS>): Promise<BackupScope> {
+  // velero spells "every namespace" as *.
+  const listed = parseList("include-namespaces", flags["include-namespaces"]);
+  if (listed.includes("*") && listed.length > 1) throw new UsageError("--include-namespaces: * (every namespace) cannot be combined with names");
+  const namespaces = listed.filter((n) => n !== "*");
+  if (namespaces.length && flags["all-namespaces"]) throw new UsageError("give only one of --include-namespaces or --all-namespaces");
+  if (flags["snapshot-volumes"] === true && flags["no-volumes"]) throw new UsageError("--snapshot-volumes and --no-volumes contradict each other");
+  checkSelector("selector", flags.selector);
+  const includeKinds = parseKinds("include-resources", flags["include-resources"]);
+  const excludeKinds = parseKinds("exclude-resources", flags["exclude-resources"]);
+  const rules = await rulesFrom(flags);
+  return {
+    spec: { namespaces, labelSelector: flags.selector, includeKinds, excludeKinds },
+    volumes: !(flags["no-volumes"] || flags["snapshot-volumes"] === false),
+    rules,
+    moverImage: flags["mover-image"],
+  };
+}
 
 const ruleLine = (r: ActionResult) => `${r.phase} rule "${r.action}" in ${r.namespace}/${r.pod}: ${r.ok ? "ok" : `FAILED (${r.message ?? `exit ${r.exitCode}`})`}`;
 
@@ -105,19 +144,7 @@ const create = command({
   flags: {
     cluster: { type: "string", value: "CLUSTER", help: "the cluster to back up (see `lifeboat cluster list`)" },
     ...LOCATION_FLAG,
-    "include-namespaces": { type: "string", value: "NS,…", multiple: true, help: "namespaces to back up (default: all, also written *)" },
-    "all-namespaces": { type: "boolean", help: "back up every namespace (the default; says so explicitly)" },
-    selector: { type: "string", short: "l", value: "SELECTOR", help: "only objects with these labels (kubectl syntax: app=shop,tier!=cache)" },
-    "include-resources": { type: "string", value: "KIND,…", multiple: true, help: "only these kinds" },
-    "exclude-resources": { type: "string", value: "KIND,…", multiple: true, help: "leave these kinds out" },
-    "snapshot-volumes": { type: "boolean", help: "back up the data of the claims in scope (default true; --snapshot-volumes=false is --no-volumes)" },
-    "no-volumes": { type: "boolean", help: "resources only, no volume data" },
-    "rules-template": { type: "string", value: "APP", help: `pre/post rules for a database: ${RULE_TEMPLATES.join(", ")}` },
-    "rules-selector": { type: "string", value: "SELECTOR", help: "the database's pods for --rules-template (e.g. app=db)" },
-    "rules-namespace": { type: "string", value: "NS", help: "the database's namespace for --rules-template (default: each backed-up namespace)" },
-    "rules-container": { type: "string", value: "NAME", help: "the database's container for --rules-template (default: the pod's first)" },
-    "rules-file": { type: "string", value: "FILE", help: "pre/post rules from a JSON or YAML file ({ pre: [...], post: [...] })" },
-    "mover-image": { type: "string", value: "IMAGE", help: "image of the pods that read volume data (needs sh and tar; default busybox)" },
+    ...SCOPE_FLAGS,
   },
   examples: [
     "lifeboat backup create shop --cluster prod --location minio --include-namespaces shop",
@@ -127,25 +154,12 @@ const create = command({
   async run(ctx, { args, flags }) {
     const name = args[0]!;
     if (!BACKUP_NAME.test(name)) throw new UsageError(`"${name}" is not a valid backup name (lowercase letters, digits, '-', '.', '_'; at most 63)`);
-    // velero spells "every namespace" as *.
-    const listed = parseList("include-namespaces", flags["include-namespaces"]);
-    if (listed.includes("*") && listed.length > 1) throw new UsageError("--include-namespaces: * (every namespace) cannot be combined with names");
-    const namespaces = listed.filter((n) => n !== "*");
-    if (namespaces.length && flags["all-namespaces"]) throw new UsageError("give only one of --include-namespaces or --all-namespaces");
-    if (flags["snapshot-volumes"] === true && flags["no-volumes"]) throw new UsageError("--snapshot-volumes and --no-volumes contradict each other");
-    checkSelector("selector", flags.selector);
     const location = required(flags.location, "location");
     const cluster = required(flags.cluster, "cluster");
-    const rules = await rulesFrom(flags);
+    const scope = await scopeFromFlags(flags);
     const kc = await ctx.state.kubeConfig(cluster);
     await ctx.state.location(location);
-    const req: BackupRequest = {
-      name, cluster,
-      spec: { namespaces, labelSelector: flags.selector, includeKinds: parseKinds("include-resources", flags["include-resources"]), excludeKinds: parseKinds("exclude-resources", flags["exclude-resources"]) },
-      volumes: !(flags["no-volumes"] || flags["snapshot-volumes"] === false),
-      rules,
-      moverImage: flags["mover-image"],
-    };
+    const req: BackupRequest = { name, cluster, ...scope };
     const { runBackup } = await import("../backup/job");
     const outcome = await withRepository(ctx, location, (repo) => {
       // Bytes flow in the resources and volumes steps; the last report comes as the commit starts.

@@ -14,6 +14,14 @@ export const GLOBAL_FLAGS = {
 
 export type OutputFormat = "table" | "json";
 
+/** The request was well formed but cannot be done as things are (a name taken, a policy in use): exit 1, with a hint. */
+export class CommandError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = "CommandError";
+  }
+}
+
 export interface Context {
   state: State;
   output: OutputFormat;
@@ -44,6 +52,8 @@ export interface Command {
   args: { min: number; max: number };
   flags: FlagSpecs;
   examples?: string[];
+  /** Printed on stderr at the first Ctrl-C or SIGTERM (default: interrupting…). */
+  interruptNote?: string;
   run(ctx: Context, input: Invocation<FlagSpecs>): Promise<number>;
 }
 
@@ -51,6 +61,8 @@ export interface Group {
   name: string;
   summary: string;
   commands: Command[];
+  /** A group that is itself one command (`lifeboat daemon`): the words after its name are arguments. */
+  command?: Command;
 }
 
 /** Keeps each command's flag types while the groups hold commands of every shape. */
@@ -78,8 +90,9 @@ function flagLines(flags: FlagSpecs): string {
   return rows.map(([left, help]) => `  ${left!.padEnd(width)}   ${help}`).join("\n");
 }
 
-export function commandHelp(group: string, cmd: Command): string {
-  const parts = [`${cmd.summary}`, "", `Usage:\n  lifeboat ${group} ${cmd.name} ${cmd.usage}`];
+/** `path` is what comes after "lifeboat": "backup create", or "daemon" for a one-command group. */
+export function commandHelp(path: string, cmd: Command): string {
+  const parts = [`${cmd.summary}`, "", `Usage:\n  lifeboat ${path} ${cmd.usage}`];
   if (cmd.description) parts.push("", cmd.description);
   if (cmd.examples?.length) parts.push("", `Examples:\n${cmd.examples.map((e) => `  ${e}`).join("\n")}`);
   parts.push("", `Flags:\n${flagLines(cmd.flags)}`, "", `Global flags:\n${flagLines(GLOBAL_FLAGS)}`);
@@ -94,15 +107,16 @@ export function groupHelp(group: Group): string {
 }
 
 export function rootHelp(groups: Group[]): string {
-  const lines = groups.flatMap((g) => [`  ${g.name.padEnd(10)} ${g.summary}`]);
+  const width = Math.max(10, ...groups.map((g) => g.name.length + 1));
+  const lines = groups.flatMap((g) => [`  ${g.name.padEnd(width)} ${g.summary}`]);
   return [
     "lifeboat backs up and restores Kubernetes applications to S3, GCS, Azure Blob or a folder.",
     "",
     "Usage:\n  lifeboat GROUP COMMAND [flags]",
     "",
-    `Groups:\n${lines.join("\n")}\n  ${"version".padEnd(10)} Print the version`,
+    `Groups:\n${lines.join("\n")}\n  ${"version".padEnd(width)} Print the version`,
     "",
-    "State (clusters, locations, restore records) lives in $LIFEBOAT_HOME (default ~/.config/lifeboat).",
+    "State (clusters, locations, restore records, schedules) lives in $LIFEBOAT_HOME (default ~/.config/lifeboat).",
     "Exit codes: 0 success, 1 the operation failed or is incomplete, 2 bad input, 130 interrupted.",
     "",
     "Run 'lifeboat GROUP --help' for its commands, 'lifeboat GROUP COMMAND --help' for flags.",

@@ -8,11 +8,14 @@ import { backupGroup } from "./backup-commands";
 import { clusterGroup } from "./cluster-commands";
 import { commandHelp, EXIT, GLOBAL_FLAGS, groupHelp, rootHelp, type Command, type Context, type Group, type OutputFormat } from "./command";
 import { locationGroup } from "./location-commands";
+import { daemonGroup } from "./daemon-command";
 import { createReporter } from "./progress";
 import { restoreGroup } from "./restore-commands";
+import { scheduleGroup } from "./schedule-commands";
+import { schedulePolicyGroup } from "./schedule-policy-commands";
 import { lifeboatHome, State } from "./state";
 
-const GROUPS: Group[] = [clusterGroup, locationGroup, backupGroup, restoreGroup];
+const GROUPS: Group[] = [clusterGroup, locationGroup, backupGroup, restoreGroup, schedulePolicyGroup, scheduleGroup, daemonGroup];
 
 /** The command words (group, verb) before the first flag other than the global ones, and the rest. */
 export function splitCommand(argv: string[]): { words: string[]; rest: string[] } {
@@ -80,19 +83,19 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
   const out = (text: string) => void io.stdout.write(`${text}\n`);
   const err = (text: string) => void io.stderr.write(`${text}\n`);
   const controller = new AbortController();
-  let helpFor = "lifeboat --help";
+  const meta: Meta = { helpFor: "lifeboat --help", interruptNote: "\ninterrupting… (press Ctrl-C again to quit at once)" };
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
     controller.abort();
-    err("\ninterrupting… (press Ctrl-C again to quit at once)");
+    if (meta.interruptNote) err(meta.interruptNote);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let code: number;
   try {
-    code = await dispatch(argv, io, out, err, controller.signal, (h) => (helpFor = h));
+    code = await dispatch(argv, io, out, err, controller.signal, meta);
   } catch (e) {
-    code = report(e, err, helpFor, controller.signal.aborted, io.env);
+    code = report(e, err, meta.helpFor, controller.signal.aborted, io.env);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -123,7 +126,13 @@ function report(e: unknown, err: (text: string) => void, helpFor: string, interr
   return EXIT.failed;
 }
 
-async function dispatch(argv: string[], io: Io, out: (t: string) => void, err: (t: string) => void, signal: AbortSignal, setHelp: (h: string) => void): Promise<number> {
+/** What the signal handler and the error report need to know about the command being run. */
+interface Meta {
+  helpFor: string;
+  interruptNote: string;
+}
+
+async function dispatch(argv: string[], io: Io, out: (t: string) => void, err: (t: string) => void, signal: AbortSignal, meta: Meta): Promise<number> {
   const { words, rest } = splitCommand(argv);
   const [groupName, verb] = words;
   const wantsHelp = rest.some((t) => t === "-h" || t === "--help");
@@ -138,16 +147,20 @@ async function dispatch(argv: string[], io: Io, out: (t: string) => void, err: (
   }
   const group = GROUPS.find((g) => g.name === groupName);
   if (!group) throw new UsageError(`unknown command "${groupName}" (commands: ${GROUPS.map((g) => g.name).join(", ")}, version)`);
-  setHelp(`lifeboat ${group.name} --help`);
-  if (!verb) {
+  meta.helpFor = `lifeboat ${group.name} --help`;
+  // A one-command group (lifeboat daemon) takes the word after its name as an argument.
+  if (group.command && verb !== undefined) rest.unshift(verb);
+  if (!verb && !group.command) {
     out(groupHelp(group));
     return EXIT.ok;
   }
-  const cmd = group.commands.find((c) => c.name === verb);
+  const cmd = group.command ?? group.commands.find((c) => c.name === verb);
   if (!cmd) throw new UsageError(`unknown command "${group.name} ${verb}" (${group.name} commands: ${group.commands.map((c) => c.name).join(", ")})`);
-  setHelp(`lifeboat ${group.name} ${cmd.name} --help`);
+  const path = group.command ? group.name : `${group.name} ${cmd.name}`;
+  meta.helpFor = `lifeboat ${path} --help`;
+  if (cmd.interruptNote !== undefined) meta.interruptNote = cmd.interruptNote;
   if (wantsHelp) {
-    out(commandHelp(group.name, cmd));
+    out(commandHelp(path, cmd));
     return EXIT.ok;
   }
   const { flags, positionals } = parseFlags(rest, { ...cmd.flags, ...GLOBAL_FLAGS });

@@ -1,13 +1,16 @@
 // The CLI's state directory: $LIFEBOAT_HOME, else $XDG_CONFIG_HOME/lifeboat, else ~/.config/lifeboat.
-// It holds clusters.json and locations.json (the engine's registries, mode 0600) and restores/, one
-// record per restore so `restore describe` can show a restore after the command that ran it ended.
+// It holds clusters.json and locations.json (the engine's registries, mode 0600), restores/, one
+// record per restore so `restore describe` can show a restore after the command that ran it ended,
+// the schedule store's files (schedule-policies.json, schedules.json, schedule-state/) and
+// daemon.pid while `lifeboat daemon` runs.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ClusterRegistry, ClusterSummary } from "../clusters/registry";
 import type { LocationRegistry } from "../locations/registry";
+import type { ScheduleStore } from "../schedule/store";
 import type { RestoreItemResult, RestoreAction } from "../restore/restore";
 import type { RestoreRequest } from "../restore/job";
 import type { VolumeRestoreResult } from "../volumes/restore";
@@ -86,6 +89,7 @@ export class State {
   readonly restores: RestoreRecords;
   private clusterRegistry?: Promise<ClusterRegistry>;
   private locationRegistry?: Promise<LocationRegistry>;
+  private scheduleStore?: Promise<ScheduleStore>;
 
   constructor(readonly home: string) {
     this.restores = new RestoreRecords(join(home, "restores"));
@@ -99,6 +103,12 @@ export class State {
   locations(): Promise<LocationRegistry> {
     this.locationRegistry ??= import("../locations/registry").then(({ LocationRegistry, fileLocationStore }) => new LocationRegistry(fileLocationStore(this.home)));
     return this.locationRegistry;
+  }
+
+  /** Schedule policies, backup schedules and their run state (the files are read on every call). */
+  schedules(): Promise<ScheduleStore> {
+    this.scheduleStore ??= import("../schedule/store").then(({ ScheduleStore }) => new ScheduleStore(this.home));
+    return this.scheduleStore;
   }
 
   /** A cluster by name; an unknown name is bad input. */
@@ -120,5 +130,66 @@ export class State {
     if (registry.find(name)) return registry;
     const known = registry.list().map((l) => l.name);
     throw new UsageError(`no location named "${name}" (${known.length ? `known: ${known.join(", ")}` : "add one with `lifeboat location add`"})`);
+  }
+}
+
+/**
+ * One `lifeboat daemon` per state directory: two would run every schedule twice. daemon.pid holds
+ * the running daemon's process id; a file left by a daemon that died (kill -9, a crash) names a
+ * process that no longer exists and is taken over.
+ */
+export class DaemonLock {
+  private readonly file: string;
+
+  constructor(home: string) {
+    this.file = join(home, "daemon.pid");
+  }
+
+  /** The pid of the daemon running on this state directory, if one is. */
+  holder(): number | undefined {
+    let pid: number;
+    try {
+      pid = Number.parseInt(readFileSync(this.file, "utf8"), 10);
+    } catch {
+      return undefined;
+    }
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    try {
+      process.kill(pid, 0);
+      return pid;
+    } catch (err) {
+      // EPERM: it exists, as another user's process.
+      return (err as NodeJS.ErrnoException).code === "EPERM" ? pid : undefined;
+    }
+  }
+
+  /** Takes the lock, or returns the pid of the daemon that holds it. */
+  acquire(): { ok: true } | { ok: false; pid: number } {
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        writeFileSync(this.file, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
+        return { ok: true };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      const pid = this.holder();
+      if (pid !== undefined && pid !== process.pid) return { ok: false, pid };
+      try {
+        unlinkSync(this.file); // stale
+      } catch {
+        // another daemon starting at the same moment removed it first; try again
+      }
+    }
+    const pid = this.holder();
+    return pid === undefined ? { ok: false, pid: -1 } : { ok: false, pid };
+  }
+
+  release(): void {
+    try {
+      if (Number.parseInt(readFileSync(this.file, "utf8"), 10) === process.pid) unlinkSync(this.file);
+    } catch {
+      // already gone
+    }
   }
 }

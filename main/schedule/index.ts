@@ -5,13 +5,17 @@ import type { ScheduleStore } from "./store";
 
 export { describePolicy, nextRunAfter, parsePolicy, PolicyError, SchedulePolicySchema, type SchedulePolicy } from "./policy";
 export { runScheduledBackup, type BackupSchedule, type LocationRunResult, type ProtectionContext } from "./protect";
-export { nextDue, Scheduler, type ScheduleState, type SchedulerEvent } from "./scheduler";
+export { nextDue, Scheduler, spreadMs, type ScheduleState, type SchedulerEvent } from "./scheduler";
 export { ScheduleStore } from "./store";
 
 /** The scheduler for the store's backup schedules (the app, served mode and `lifeboat daemon` all use this). */
 export function protectionScheduler(store: ScheduleStore, ctx: ProtectionContext, opts: { onEvent?: (e: SchedulerEvent) => void; now?: () => Date } = {}): Scheduler {
   return new Scheduler({
-    schedules: () => store.schedules().map((s) => ({ id: s.id, policy: store.policy(s.policy), createdAt: s.createdAt, paused: s.paused })),
+    // A schedule whose policy is gone is left out (and reported by the views), not fatal to the others.
+    schedules: () => store.schedules().flatMap((s) => {
+      const policy = store.policies().find((p) => p.name === s.policy);
+      return policy ? [{ id: s.id, policy, createdAt: s.createdAt, paused: s.paused }] : [];
+    }),
     state: store,
     run: async (schedule, _dueAt, signal) => {
       const backup = store.schedules().find((s) => s.id === schedule.id);

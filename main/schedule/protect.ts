@@ -40,15 +40,22 @@ export async function runScheduledBackup(ctx: ProtectionContext, schedule: Backu
   const kc = ctx.kubeConfig(schedule.cluster);
   const results: LocationRunResult[] = [];
   for (const location of schedule.locations) {
-    if (signal?.aborted) break;
+    if (signal?.aborted) {
+      results.push({ location, ok: false, error: "not run: cancelled" });
+      continue;
+    }
+    let repo: Repository | undefined;
     try {
-      const repo = await ctx.openRepository(location);
+      repo = await ctx.openRepository(location);
       const outcome: BackupOutcome = await runBackup(repo, kc, { ...schedule.request, name: schedule.name, cluster: schedule.cluster }, { signal });
       // Prune's safety margin keeps recently written data for a later pass; forgetting is what counts now.
       const { forgotten } = await applyRetention(repo, policy.keep, { group: schedule.name });
       results.push({ location, ok: true, snapshot: outcome.snapshot.id, bytes: outcome.snapshot.summary.bytes, newBytes: outcome.snapshot.summary.newBytes, forgotten, warnings: outcome.warnings });
     } catch (err) {
       results.push({ location, ok: false, error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      // A daemon runs for months: each run's SDK clients are released.
+      await repo?.location.close().catch(() => undefined);
     }
   }
   const failed = results.filter((r) => !r.ok);

@@ -13,7 +13,7 @@ export interface Schedule {
   paused?: boolean;
 }
 
-export type RunResult = "succeeded" | "failed" | "skipped";
+export type RunResult = "succeeded" | "failed" | "skipped" | "cancelled";
 
 export interface ScheduleState {
   /** The due time of the last run started (or skipped). */
@@ -31,7 +31,7 @@ export interface StateStore {
 
 export interface SchedulerEvent {
   id: string;
-  type: "started" | "succeeded" | "failed" | "skipped";
+  type: "started" | "succeeded" | "failed" | "skipped" | "cancelled" | "error";
   dueAt: string;
   message?: string;
 }
@@ -112,8 +112,10 @@ export class Scheduler {
     const done = this.opts.run(schedule, dueAt, this.abort.signal)
       .catch((err: unknown) => ({ ok: false, message: err instanceof Error ? err.message : String(err) }))
       .then((r) => {
-        const result: RunResult = r.ok ? "succeeded" : "failed";
-        this.record(schedule.id, { ...this.opts.state.get(schedule.id), lastEndedAt: this.now().toISOString(), lastResult: result, lastMessage: r.message }, result, dueAt, r.message);
+        const ended = { ...this.opts.state.get(schedule.id), lastEndedAt: this.now().toISOString(), lastMessage: r.message };
+        // Stopped by stop(): the slot is given back, so the next start runs it.
+        if (!r.ok && this.abort.signal.aborted) this.record(schedule.id, { ...ended, lastDueAt: state.lastDueAt, lastResult: "cancelled" }, "cancelled", dueAt, r.message);
+        else this.record(schedule.id, { ...ended, lastResult: r.ok ? "succeeded" : "failed" }, r.ok ? "succeeded" : "failed", dueAt, r.message);
       })
       .finally(() => this.running.delete(schedule.id));
     this.running.set(schedule.id, done);
@@ -128,9 +130,15 @@ export class Scheduler {
   start(): void {
     const loop = () => {
       if (this.stopped) return;
-      this.tick();
       const now = this.now().getTime();
-      const soonest = Math.min(now + 60_000, ...this.opts.schedules().filter((s) => !s.paused).map((s) => nextDue(s, this.opts.state.get(s.id), this.now()).dueAt.getTime() + spreadMs(s)));
+      let soonest = now + 60_000;
+      try {
+        this.tick();
+        soonest = Math.min(soonest, ...this.opts.schedules().filter((s) => !s.paused).map((s) => nextDue(s, this.opts.state.get(s.id), this.now()).dueAt.getTime() + spreadMs(s)));
+      } catch (err) {
+        // A bad state file must not stop every schedule for good: report it and look again later.
+        this.opts.onEvent?.({ id: "-", type: "error", dueAt: new Date(now).toISOString(), message: err instanceof Error ? err.message : String(err) });
+      }
       this.timer = setTimeout(loop, Math.max(250, soonest - now));
     };
     loop();

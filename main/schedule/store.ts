@@ -1,8 +1,8 @@
 // Where schedule policies, backup schedules and their run state are kept: small JSON files in the
-// engine's state directory, each written whole to a temporary file and renamed, so a crash leaves
+// engine's state directory (run state one file per schedule), each written whole to a temporary file and renamed, so a crash leaves
 // the old or the new file, never half of one.
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parsePolicy, PolicyError, type SchedulePolicy } from "./policy";
 import type { BackupSchedule } from "./protect";
@@ -26,13 +26,15 @@ function writeJson(file: string, value: unknown): void {
 export class ScheduleStore implements StateStore {
   private readonly policiesFile: string;
   private readonly schedulesFile: string;
-  private readonly stateFile: string;
+  /** One file per schedule: the daemon and a `schedule run` in another shell never overwrite each other's state. */
+  private readonly stateDir: string;
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.policiesFile = join(dir, "schedule-policies.json");
     this.schedulesFile = join(dir, "schedules.json");
-    this.stateFile = join(dir, "schedule-state.json");
+    this.stateDir = join(dir, "schedule-state");
+    mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
   }
 
   policies(): SchedulePolicy[] {
@@ -91,15 +93,22 @@ export class ScheduleStore implements StateStore {
   }
 
   removeSchedule(name: string): void {
-    if (!this.schedules().some((s) => s.name === name)) throw new PolicyError(`no schedule "${name}"`);
+    const schedule = this.schedules().find((s) => s.name === name);
+    if (!schedule) throw new PolicyError(`no schedule "${name}"`);
     writeJson(this.schedulesFile, this.schedules().filter((s) => s.name !== name));
+    rmSync(this.stateFile(schedule.id), { force: true });
   }
 
   get(id: string): ScheduleState {
-    return readJson<Record<string, ScheduleState>>(this.stateFile, {})[id] ?? {};
+    return readJson<ScheduleState>(this.stateFile(id), {});
   }
 
   set(id: string, state: ScheduleState): void {
-    writeJson(this.stateFile, { ...readJson<Record<string, ScheduleState>>(this.stateFile, {}), [id]: state });
+    writeJson(this.stateFile(id), state);
+  }
+
+  private stateFile(id: string): string {
+    if (!/^[\w-]+$/.test(id)) throw new PolicyError(`invalid schedule id "${id}"`);
+    return join(this.stateDir, `${id}.json`);
   }
 }
