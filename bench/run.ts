@@ -7,6 +7,7 @@
 // MinIO, buckets) is removed at the end, also when it fails or is interrupted.
 import { execFileSync, spawn } from "node:child_process";
 import { build as esbuild, type BuildOptions } from "esbuild";
+import { benchDr, formatDrBench, type DrBenchResult } from "./dr";
 import { benchKubernetes, formatKubernetesBench, type KubernetesBenchResult } from "./kubernetes";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -312,6 +313,14 @@ async function main(): Promise<void> {
       if (kubernetes.restored.failed > 0) process.exitCode = 1;
     }
 
+    // DR: RPO under a 1-minute policy with 1% of the data changing per minute, activation RTO (BENCH_DR=0 skips it).
+    let dr: DrBenchResult | undefined;
+    if (opts.tools.includes("lifeboat") && process.env.BENCH_DR !== "0") {
+      log("dr: a 20-object application replicated on a 1-minute policy between two real clusters");
+      dr = await benchDr();
+      console.log(`\n${formatDrBench(dr)}`);
+    }
+
     const resultsDir = join(here, "results");
     mkdirSync(resultsDir, { recursive: true });
     const json = {
@@ -334,6 +343,7 @@ async function main(): Promise<void> {
       detail,
       report,
       kubernetes,
+      dr,
     };
     writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify(json, null, 2)}\n`);
     log(`wrote ${join(resultsDir, "latest.json")}`);

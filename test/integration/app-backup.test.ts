@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1StatefulSet } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { runBackup, type BackupOutcome } from "../../main/backup/job";
 import { findKubernetesBackup, listKubernetesBackups, readCatalog } from "../../main/backup/resources";
 import { loadKubeconfig } from "../../main/clusters/kubeconfig";
@@ -22,6 +22,7 @@ import { ruleTemplate } from "../../main/rules";
 import { closeTransferPool } from "../../main/transfer/pool";
 import { MOVER_SELECTOR } from "../../main/volumes/mover";
 import { IMAGE_NAMES } from "../../scripts/testenv/pins";
+import { postgresStatefulSet } from "../support/apps";
 import { startCluster, type TestCluster } from "../support/cluster";
 import { execOk, waitForReadyPods } from "../support/kube";
 import { startAzurite, startMinio, type AzuriteServer, type MinioServer } from "../support/objectstores";
@@ -41,32 +42,6 @@ let azureConfig: LocationConfig;
 let s3Repo: Repository;
 let azRepo: Repository;
 const scratch = mkdtempSync(join(tmpdir(), "lifeboat-app-backup-"));
-
-function postgres(storageClassName: string): V1StatefulSet {
-  return {
-    metadata: { name: "db", labels: { app: "db" } },
-    spec: {
-      serviceName: "db",
-      replicas: 1,
-      selector: { matchLabels: { app: "db" } },
-      template: {
-        metadata: { labels: { app: "db" } },
-        spec: {
-          terminationGracePeriodSeconds: 10,
-          containers: [{
-            name: "postgres",
-            image: IMAGE_NAMES.postgres,
-            imagePullPolicy: "Never",
-            env: [{ name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: "db-auth", key: "password" } } }],
-            volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
-            readinessProbe: { exec: { command: ["pg_isready", "-U", "postgres", "-h", "/var/run/postgresql"] }, periodSeconds: 2 },
-          }],
-        },
-      },
-      volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], storageClassName, resources: { requests: { storage: "1Gi" } } } }],
-    },
-  };
-}
 
 const psql = (kc: KubeConfig, namespace: string, sql: string) =>
   execOk(kc, namespace, "db-0", "postgres", ["psql", "-U", "postgres", "-d", "shop", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql]).then((out) => out.trim());
@@ -102,7 +77,7 @@ beforeAll(async () => {
   src.kubectl(["create", "configmap", "settings", "-n", "shop", "--from-literal=mode=prod"]);
   src.kubectl(["create", "service", "clusterip", "db", "-n", "shop", "--tcp=5432:5432"]);
   await waitFor("the default service account", () => src.kubectl(["get", "sa", "default", "-n", "shop", "-o", "name"]).includes("default"));
-  await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({ namespace: "shop", body: postgres(src.storageClass!) });
+  await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({ namespace: "shop", body: postgresStatefulSet({ storageClass: src.storageClass!, password: { secretKeyRef: { name: "db-auth", key: "password" } } }) });
   await waitForReadyPods(kc, "shop", "app=db");
   await execOk(kc, "shop", "db-0", "postgres", ["psql", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE shop"]);
   await psql(kc, "shop", `CREATE TABLE orders (id int PRIMARY KEY, item text, qty int); INSERT INTO orders SELECT i, md5(i::text), i % 7 FROM generate_series(1, ${RECORDS}) i`);

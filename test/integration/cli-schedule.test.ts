@@ -4,45 +4,23 @@
 // names the flag and stores nothing, that a run writes to every location and applies the policy's
 // retention, that `daemon --once` makes up a missed slot exactly once, and that the daemon stops
 // cleanly on SIGTERM.
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { startCluster, type TestCluster } from "../support/cluster";
 import { startMinio, type MinioServer } from "../support/objectstores";
+import { CLI, cliRunner, REPO_ROOT as root } from "../support/cli";
 import { waitFor } from "../support/proc";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const CLI = join(root, "bin", "lifeboat.mjs");
 let cluster: TestCluster;
 let minio: MinioServer;
 let dir: string;
 let home: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI; never throws on a non-zero exit (the exit code is what is tested). */
-function lb(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], {
-      cwd: root, env: { ...process.env, LIFEBOAT_HOME: home, ...env }, timeout: 120_000, maxBuffer: 16 << 20,
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
-  });
-}
-
-/** Runs the CLI with -o json and expects success: stdout must be exactly one JSON document. */
-async function lbJson<T>(args: string[], env: Record<string, string> = {}): Promise<T> {
-  const r = await lb([...args, "-o", "json"], env);
-  expect(r.code, `lifeboat ${args.join(" ")}\n${r.stderr}`).toBe(0);
-  return JSON.parse(r.stdout) as T;
-}
+const { lb, lbJson } = cliRunner(() => home);
 
 interface LogLine { time: string; schedule: string; event: string; message?: string; results?: Array<{ location: string; ok: boolean; snapshot?: string }> }
 /** The daemon's JSON lines: every line of stdout must be one JSON object with an ISO time. */

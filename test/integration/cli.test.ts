@@ -2,45 +2,23 @@
 // a temporary LIFEBOAT_HOME, against a real API server (control plane only: ConfigMaps and Secrets,
 // no pods), MinIO and a folder. Checks exit codes, that stdout under -o json is one JSON document,
 // that failures say what is wrong and store nothing, and that a restore really lands in the cluster.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { startCluster, type TestCluster } from "../support/cluster";
 import { startMinio, type MinioServer } from "../support/objectstores";
+import { cliRunner } from "../support/cli";
 import { waitFor } from "../support/proc";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 let cluster: TestCluster;
 let minio: MinioServer;
 let dir: string;
 let home: string;
 let bucket: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI; never throws on a non-zero exit (the exit code is what is tested). */
-function lb(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, "bin", "lifeboat.mjs"), ...args], {
-      cwd: root, env: { ...process.env, LIFEBOAT_HOME: home, ...env }, timeout: 120_000, maxBuffer: 16 << 20,
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
-  });
-}
-
-/** Runs the CLI with -o json and expects success: stdout must be exactly one JSON document. */
-async function lbJson<T>(args: string[], env: Record<string, string> = {}): Promise<T> {
-  const r = await lb([...args, "-o", "json"], env);
-  expect(r.code, `lifeboat ${args.join(" ")}\n${r.stderr}`).toBe(0);
-  return JSON.parse(r.stdout) as T;
-}
+const { lb, lbJson } = cliRunner(() => home);
 
 const SECRET_ENV = () => ({ MINIO_SECRET: minio.secretKey, REPO_PASSWORD: "correct horse battery staple" });
 const minioFlags = () => ["--provider", "s3", "--endpoint", minio.endpoint, "--region", minio.region, "--bucket", bucket, "--access-key-id", minio.accessKey];

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { AppsV1Api, type KubeConfig, type V1StatefulSet } from "@kubernetes/client-node";
+import { AppsV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { openLocation, type LocationConfig } from "../../main/locations";
 import { Repository } from "../../main/repo/repository";
 import { checkPair, type ClusterPair } from "../../main/dr/cluster-pair";
@@ -16,6 +16,7 @@ import { runMigration, type MigrationContext, type MigrationSpec } from "../../m
 import { closeTransferPool } from "../../main/transfer/pool";
 import { syncVolume } from "../../main/volumes/sync";
 import { IMAGE_NAMES } from "../../scripts/testenv/pins";
+import { postgresStatefulSet } from "../support/apps";
 import { startCluster, type TestCluster } from "../support/cluster";
 import { execOk, waitForReadyPods } from "../support/kube";
 import { startMinio, type MinioServer } from "../support/objectstores";
@@ -30,28 +31,6 @@ let location: LocationConfig;
 const dir = mkdtempSync(join(tmpdir(), "lifeboat-table4-"));
 const pair: ClusterPair = { name: "prod-dr", source: "src", destination: "dst", location: "flashblade", createdAt: new Date().toISOString() };
 const migration: MigrationSpec = { name: "shop", pair: "prod-dr", namespaces: ["shop"], policy: "every-minute", moverImage: IMAGE_NAMES.busybox, createdAt: new Date().toISOString() };
-
-function postgres(storageClassName: string): V1StatefulSet {
-  return {
-    metadata: { name: "db", labels: { app: "db" } },
-    spec: {
-      serviceName: "db", replicas: 1, selector: { matchLabels: { app: "db" } },
-      template: {
-        metadata: { labels: { app: "db" } },
-        spec: {
-          terminationGracePeriodSeconds: 10,
-          containers: [{
-            name: "postgres", image: IMAGE_NAMES.postgres, imagePullPolicy: "Never",
-            env: [{ name: "POSTGRES_PASSWORD", value: "lifeboat" }],
-            volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
-            readinessProbe: { exec: { command: ["pg_isready", "-U", "postgres", "-h", "/var/run/postgresql"] }, periodSeconds: 2 },
-          }],
-        },
-      },
-      volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], storageClassName, resources: { requests: { storage: "1Gi" } } } }],
-    },
-  };
-}
 
 const psql = (kc: KubeConfig, sql: string) =>
   execOk(kc, "shop", "db-0", "postgres", ["psql", "-U", "postgres", "-d", "shop", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql]).then((o) => o.trim());
@@ -76,7 +55,7 @@ beforeAll(async () => {
   };
   src.kubectl(["create", "namespace", "shop"]);
   await waitFor("the default service account", () => src.kubectl(["get", "sa", "default", "-n", "shop", "-o", "name"]).includes("default"));
-  await src.kubeConfig().makeApiClient(AppsV1Api).createNamespacedStatefulSet({ namespace: "shop", body: postgres(src.storageClass!) });
+  await src.kubeConfig().makeApiClient(AppsV1Api).createNamespacedStatefulSet({ namespace: "shop", body: postgresStatefulSet({ storageClass: src.storageClass! }) });
   await waitForReadyPods(src.kubeConfig(), "shop", "app=db");
   await execOk(src.kubeConfig(), "shop", "db-0", "postgres", ["psql", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE shop"]);
   await psql(src.kubeConfig(), `CREATE TABLE orders (id int PRIMARY KEY, item text); INSERT INTO orders SELECT i, md5(i::text) FROM generate_series(1, ${RECORDS}) i`);

@@ -4,10 +4,11 @@
 // session, and a Lifeboat killed outright while it holds a lock.
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1StatefulSet } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment } from "@kubernetes/client-node";
 import { IMAGE_NAMES } from "../../scripts/testenv/pins";
 import { SelectorError } from "../../main/clusters/label-selector";
 import { RuleError, ruleTemplate, startRules, WAIT_CMD, type ActionResult, type BackupRules } from "../../main/rules";
+import { postgresStatefulSet } from "../support/apps";
 import { startCluster, type TestCluster } from "../support/cluster";
 import { execInPod, execOk, waitForReadyPods } from "../support/kube";
 import { waitFor } from "../support/proc";
@@ -25,32 +26,6 @@ function webDeployment(): V1Deployment {
       template: {
         metadata: { labels: { app: "web", tier: "front" } },
         spec: { terminationGracePeriodSeconds: 1, containers: [container("main"), container("sidecar")] },
-      },
-    },
-  };
-}
-
-function postgres(): V1StatefulSet {
-  return {
-    metadata: { name: "pg", labels: { app: "pg" } },
-    spec: {
-      serviceName: "pg",
-      replicas: 1,
-      selector: { matchLabels: { app: "pg" } },
-      template: {
-        metadata: { labels: { app: "pg" } },
-        spec: {
-          terminationGracePeriodSeconds: 5,
-          containers: [{
-            name: "postgres",
-            image: IMAGE_NAMES.postgres,
-            imagePullPolicy: "Never",
-            env: [{ name: "POSTGRES_PASSWORD", value: "lifeboat" }],
-            volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
-            readinessProbe: { exec: { command: ["pg_isready", "-U", "postgres", "-h", "/var/run/postgresql"] }, periodSeconds: 2 },
-          }],
-          volumes: [{ name: "data", emptyDir: {} }],
-        },
       },
     },
   };
@@ -86,7 +61,7 @@ describe("backup rules", () => {
     const apps = kc.makeApiClient(AppsV1Api);
     await Promise.all([APPS, DB].map((name) => core.createNamespace({ body: { metadata: { name } } })));
     await apps.createNamespacedDeployment({ namespace: APPS, body: webDeployment() });
-    await apps.createNamespacedStatefulSet({ namespace: DB, body: postgres() });
+    await apps.createNamespacedStatefulSet({ namespace: DB, body: postgresStatefulSet({ name: "pg", terminationGracePeriodSeconds: 5 }) });
     const [webPods, pgPods] = await Promise.all([waitForReadyPods(kc, APPS, "app=web", 2), waitForReadyPods(kc, DB, "app=pg", 1, 180_000)]);
     web = webPods.map((p) => p.metadata!.name!).sort();
     pg = pgPods[0]!.metadata!.name!;

@@ -3,10 +3,11 @@
 // clusters run side by side, and MinIO and Azurite store and return data.
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { AppsV1Api, CoreV1Api, VersionApi, type V1Deployment, type V1StatefulSet } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, VersionApi, type V1Deployment } from "@kubernetes/client-node";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { IMAGE_NAMES, KUBERNETES_VERSION } from "../../scripts/testenv/pins";
+import { postgresStatefulSet } from "../support/apps";
 import { startCluster, type TestCluster } from "../support/cluster";
 import { slotFor } from "../support/host";
 import { execOk, waitForReadyPods } from "../support/kube";
@@ -25,35 +26,6 @@ function busyboxDeployment(name: string): V1Deployment {
           containers: [{ name: "main", image: IMAGE_NAMES.busybox, imagePullPolicy: "Never", command: ["sh", "-c", "echo started; exec sleep 3600"] }],
         },
       },
-    },
-  };
-}
-
-function postgresStatefulSet(storageClassName: string): V1StatefulSet {
-  return {
-    metadata: { name: "db", labels: { app: "db" } },
-    spec: {
-      serviceName: "db",
-      replicas: 1,
-      selector: { matchLabels: { app: "db" } },
-      template: {
-        metadata: { labels: { app: "db" } },
-        spec: {
-          terminationGracePeriodSeconds: 5,
-          containers: [{
-            name: "postgres",
-            image: IMAGE_NAMES.postgres,
-            imagePullPolicy: "Never",
-            env: [{ name: "POSTGRES_PASSWORD", value: "lifeboat" }],
-            volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
-            readinessProbe: { exec: { command: ["pg_isready", "-U", "postgres", "-h", "/var/run/postgresql"] }, periodSeconds: 2 },
-          }],
-        },
-      },
-      volumeClaimTemplates: [{
-        metadata: { name: "data" },
-        spec: { accessModes: ["ReadWriteOnce"], storageClassName, resources: { requests: { storage: "1Gi" } } },
-      }],
     },
   };
 }
@@ -98,7 +70,7 @@ describe("test environment: two full clusters", () => {
     const kc = a.kubeConfig();
     const core = kc.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: "db" } } });
-    await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({ namespace: "db", body: postgresStatefulSet(a.storageClass!) });
+    await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({ namespace: "db", body: postgresStatefulSet({ storageClass: a.storageClass!, terminationGracePeriodSeconds: 5 }) });
     const [pod] = await waitForReadyPods(kc, "db", "app=db", 1, 180_000);
     const psql = (sql: string) => execOk(kc, "db", pod!.metadata!.name!, "postgres", ["psql", "-U", "postgres", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql]);
     await psql("CREATE DATABASE shop");
