@@ -37,7 +37,7 @@ export async function benchDr(minutes = Number(process.env.BENCH_DR_MINUTES ?? 4
   const dir = mkdtempSync(join(tmpdir(), "lifeboat-bench-dr-"));
   const [src, dst, minio] = await Promise.all([startCluster({ name: "bench-dr-a", node: true }), startCluster({ name: "bench-dr-b", node: true }), startMinio()]);
   try {
-    const location = { kind: "s3", endpoint: minio.endpoint, region: minio.region, bucket: "dr", accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey } as LocationConfig;
+    const location = { kind: "s3", endpoint: minio.endpoint, region: minio.region, bucket: "dr-bench", accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey } as LocationConfig;
     await openLocation(location).createContainer();
     const clusters = { a: src, b: dst } as const;
     const ctx: MigrationContext = {

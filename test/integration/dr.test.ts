@@ -7,6 +7,8 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { captureResources } from "../../main/backup/capture";
 import { activate, deactivate } from "../../main/dr/activation";
 import { checkPair } from "../../main/dr/cluster-pair";
+import { runMigration } from "../../main/dr/migration";
+import { Repository } from "../../main/repo/repository";
 import { loadKubeconfig } from "../../main/clusters/kubeconfig";
 import { openLocation, type LocationConfig } from "../../main/locations";
 import { startMinio, type MinioServer } from "../support/objectstores";
@@ -94,4 +96,32 @@ test("a staged restore arrives switched off and activates to how the source ran"
   expect(state("shop-dr")).toEqual(OFF);
   await activate(kc, ["shop-dr"]);
   expect(state("shop-dr")).toEqual(RUNNING);
+});
+
+test("a migration with purge: staged on the other cluster, unchanged objects skipped next time, objects deleted at the source removed", async () => {
+  const location = { kind: "s3", endpoint: minio.endpoint, region: minio.region, bucket: "dr-migrate", accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey } as LocationConfig;
+  await openLocation(location).createContainer();
+  const clusters: Record<string, TestCluster> = { src: cluster, dst: other };
+  const ctx = {
+    kubeConfig: (n: string) => clusters[n]!.kubeConfig(),
+    openRepository: async () => Repository.open(openLocation(location), "pw").catch(() => Repository.init(openLocation(location), "pw", { kdf: { N: 1024, r: 8, p: 1 } })),
+  };
+  const pair = { name: "p", source: "src", destination: "dst", location: "l", createdAt: "" };
+  cluster.kubectl(["create", "configmap", "doomed", "-n", "shop", "--from-literal=a=b"]);
+  const spec = { name: "shop", pair: "p", namespaces: ["shop"], policy: "x", volumes: false, purge: true, createdAt: "" };
+  const first = await runMigration(ctx, pair, spec);
+  expect(first.ok, JSON.stringify(first.failed)).toBe(true);
+  expect(other.kubectl(["get", "deploy", "web", "-n", "shop", "-o", "jsonpath={.spec.replicas}/{.metadata.labels.lifeboat\\.io/migration}"])).toBe("0/shop");
+  expect(other.kubectl(["get", "configmap", "doomed", "-n", "shop", "-o", "name"]).trim()).toBe("configmap/doomed");
+
+  cluster.kubectl(["delete", "configmap", "doomed", "-n", "shop"]);
+  cluster.kubectl(["scale", "deploy", "web", "-n", "shop", "--replicas=5"]);
+  const second = await runMigration(ctx, pair, spec);
+  expect(second.ok, JSON.stringify(second.failed)).toBe(true);
+  expect(second.purged).toEqual(["ConfigMap/shop/doomed"]);
+  expect(second.objects.created).toBe(0);
+  expect(second.objects.updated).toBe(1); // the Deployment's remembered replica count
+  expect(second.objects.unchanged).toBeGreaterThan(3);
+  expect(other.kubectl(["get", "configmap", "-n", "shop", "-o", "name"])).not.toContain("doomed");
+  expect(other.kubectl(["get", "deploy", "web", "-n", "shop", "-o", "jsonpath={.spec.replicas}/{.metadata.annotations.lifeboat\\.io/replicas}"])).toBe("0/5");
 });
