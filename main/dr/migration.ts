@@ -8,6 +8,8 @@ import { runBackup } from "../backup/job";
 import { readResources } from "../backup/resources";
 import type { Obj } from "../backup/capture-rules";
 import { KubernetesObjectApi } from "@kubernetes/client-node";
+import { discoverKinds, listKind } from "../clusters/inventory";
+import { mapLimit } from "../repo/concurrency";
 import { loadIndex } from "../repo/repo-index";
 import type { Repository } from "../repo/repository";
 import { restoreObjects, selectObjects, type RestoreResult } from "../restore/restore";
@@ -74,7 +76,8 @@ const label = (o: Obj, migration: string): Obj => ({ ...o, metadata: { ...o.meta
 /** Objects on the destination that an earlier run of this migration brought and the backup no longer has. Pure. */
 export function purgeCandidates(live: Obj[], backup: Obj[]): Obj[] {
   const present = new Set(backup.map((o) => `${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`));
-  return live.filter((o) => !present.has(`${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`));
+  // Objects a controller made carry copied labels (a Service's EndpointSlices): they are its owner's business.
+  return live.filter((o) => !o.metadata?.ownerReferences?.length && !present.has(`${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`));
 }
 
 export async function runMigration(ctx: MigrationContext, pair: ClusterPair, spec: MigrationSpec, opts: { signal?: AbortSignal; onStep?: (step: string) => void } = {}): Promise<MigrationRun> {
@@ -122,15 +125,16 @@ export async function runMigration(ctx: MigrationContext, pair: ClusterPair, spe
   if (spec.purge) {
     opts.onStep?.("purge");
     const api = KubernetesObjectApi.makeApiClient(dst);
-    const kinds = [...new Map(backup.map((o) => [`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion!, kind: o.kind! }])).values()];
+    // Every namespaced kind the destination serves: a kind the source no longer has at all is purged too.
+    const kinds = (await discoverKinds(dst)).filter((k) => k.namespaced);
     for (const namespace of spec.namespaces) {
-      for (const k of kinds) {
-        const live = await api.list(k.apiVersion, k.kind, namespace, undefined, undefined, undefined, `${MIGRATION_LABEL}=${spec.name}`).catch(() => ({ items: [] as Obj[] }));
-        for (const o of purgeCandidates(live.items.map((i) => ({ ...i, apiVersion: k.apiVersion, kind: k.kind })), backup)) {
+      await mapLimit(kinds, 6, async (k) => {
+        const live = (await listKind(api, k, namespace, `${MIGRATION_LABEL}=${spec.name}`).catch(() => [])) as Obj[];
+        for (const o of purgeCandidates(live.map((i) => ({ ...i, apiVersion: k.apiVersion, kind: k.kind })), backup)) {
           await api.delete({ apiVersion: k.apiVersion, kind: k.kind, metadata: { name: o.metadata!.name!, namespace } }).catch(() => undefined);
           purged.push(`${k.kind}/${namespace}/${o.metadata!.name}`);
         }
-      }
+      });
     }
   }
   const failed = result.items.filter((i) => i.action === "failed").map(({ kind, namespace, name, reason }) => ({ kind, namespace, name, reason }));

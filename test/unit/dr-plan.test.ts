@@ -18,6 +18,8 @@ test("isSubset: fields the cluster added are ignored; any difference in what the
 test("purgeCandidates: what an earlier run brought and the backup no longer has", () => {
   const o = (kind: string, name: string): Obj => ({ apiVersion: "v1", kind, metadata: { namespace: "shop", name } });
   expect(purgeCandidates([o("ConfigMap", "a"), o("ConfigMap", "gone"), o("Secret", "a")], [o("ConfigMap", "a"), o("Secret", "a")])).toEqual([o("ConfigMap", "gone")]);
+  const slice = { ...o("EndpointSlice", "web-x"), metadata: { namespace: "shop", name: "web-x", ownerReferences: [{ apiVersion: "v1", kind: "Service", name: "web", uid: "u" }] } };
+  expect(purgeCandidates([slice], [])).toEqual([]); // made by a controller from a migrated Service
 });
 
 test("nextStep: the first step pending or failed, so a resumed failover retries where it stopped", () => {
