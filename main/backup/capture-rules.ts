@@ -54,6 +54,11 @@ export const EXCLUSION_RULES: ExclusionRule[] = [
     test: (o) => (o.kind === "Secret" && o.type === "kubernetes.io/service-account-token" ? "service account tokens are issued by the destination cluster" : undefined),
   },
   {
+    // Mover pods, VolumeSnapshots and their clone claims of a backup running now or killed earlier.
+    name: "Lifeboat's own working objects",
+    test: (o) => (o.metadata?.labels?.["app.kubernetes.io/managed-by"] === "lifeboat" && o.metadata.labels["lifeboat.io/job"] ? "a data mover or snapshot clone of a Lifeboat job, not part of the application" : undefined),
+  },
+  {
     name: "cluster CA bundle",
     test: (o) => (o.kind === "ConfigMap" && o.metadata?.name === "kube-root-ca.crt" ? "published into every namespace by the cluster itself" : undefined),
   },

@@ -10,7 +10,7 @@ import { RuleError, startRules, validateRules, type ActionResult, type BackupRul
 import { BackupSession } from "../transfer/backup";
 import type { TransferProgress } from "../transfer/progress";
 import { backupVolumes, planVolumes, podsOf, type VolumeBackupResult } from "../volumes/backup";
-import { DEFAULT_MOVER_IMAGE, newJobId, removeStaleMovers } from "../volumes/mover";
+import { DEFAULT_MOVER_IMAGE, newJobId, removeStaleMovers, removeStaleSnapshots } from "../volumes/mover";
 import { captureResources, resolveKindNames, type Capture, type CaptureSpec } from "./capture";
 import { CATALOG_STREAM, RESOURCES_STREAM, jsonLines, type KubernetesBackupMeta } from "./resources";
 
@@ -61,7 +61,10 @@ export async function runBackup(repo: Repository, kc: KubeConfig, req: BackupReq
   if (req.rules) validateRules(req.rules);
   const jobId = newJobId();
   const withVolumes = req.volumes !== false;
-  if (withVolumes) await removeStaleMovers(kc, namespaces, jobId);
+  if (withVolumes) {
+    await removeStaleMovers(kc, namespaces, jobId);
+    await removeStaleSnapshots(kc, namespaces, jobId);
+  }
 
   const session = await BackupSession.start(repo, { tags: { backup: req.name, cluster: req.cluster }, onProgress: events.onProgress, signal: events.signal });
   const ruleResults: ActionResult[] = [];

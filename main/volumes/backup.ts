@@ -3,12 +3,13 @@
 // otherwise the live claim, read-only, on the node already using it — and `tar c` streams its files
 // through the exec endpoint into the backup, where they are chunked and deduplicated like any stream
 // (an unchanged file costs nothing the next time). See VOLUMES.md for the path and its limits.
+import { createHash } from "node:crypto";
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from "@kubernetes/client-node";
 import type { Obj } from "../backup/capture-rules";
 import { execStream, ExecError } from "../clusters/exec";
 import { mapLimit } from "../repo/concurrency";
 import type { BackupSession } from "../transfer/backup";
-import { MOUNT_PATH, startMover, type Mover } from "./mover";
+import { MOUNT_PATH, MOVER_JOB_LABEL, startMover, type Mover } from "./mover";
 
 export const volumeStreamName = (namespace: string, claim: string) => `volumes/${namespace}/${claim}.tar`;
 
@@ -91,9 +92,10 @@ interface Source {
   cleanup(): Promise<void>;
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, signal?: AbortSignal): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (signal?.aborted) throw signal.reason;
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
@@ -101,11 +103,27 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
   }
 }
 
+/**
+ * The name of a claim's VolumeSnapshot and of the claim cloned from it: unique per job and claim
+ * within 63 characters. Cut short, it ends with a hash of the claim's name, because claims often
+ * differ only at the end (a StatefulSet's `data-<long name>-0` and `-1`).
+ */
+function snapshotName(jobId: string, claim: string): string {
+  const full = `lifeboat-${jobId}-${claim}`;
+  if (full.length <= 63) return full;
+  const hash = createHash("sha256").update(claim).digest("hex").slice(0, 8);
+  return `${full.slice(0, 63 - hash.length - 1).replace(/[-.]+$/, "")}-${hash}`;
+}
+
+/** How long a VolumeSnapshot may report the same error before it counts: the snapshot controller sets transient ones (a conflicting update it retries) and clears them. */
+const SNAPSHOT_ERROR_GRACE_MS = 30_000;
+
 /** A VolumeSnapshot of the claim and a claim cloned from it, for the mover to read at leisure. */
-async function snapshotSource(kc: KubeConfig, plan: VolumePlan, snapshotClass: string, jobId: string, timeoutMs: number): Promise<Source> {
+async function snapshotSource(kc: KubeConfig, plan: VolumePlan, snapshotClass: string, jobId: string, timeoutMs: number, signal?: AbortSignal): Promise<Source> {
   const objects = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
-  const name = `lifeboat-${jobId}-${plan.claim}`.slice(0, 63).replace(/-+$/, "");
+  const name = snapshotName(jobId, plan.claim);
+  const labels = { "app.kubernetes.io/managed-by": "lifeboat", [MOVER_JOB_LABEL]: jobId };
   const ref = { group: "snapshot.storage.k8s.io", version: "v1", namespace: plan.namespace, plural: "volumesnapshots", name };
   const cleanup = async () => {
     await core.deleteNamespacedPersistentVolumeClaim({ namespace: plan.namespace, name }).catch(() => undefined);
@@ -113,16 +131,25 @@ async function snapshotSource(kc: KubeConfig, plan: VolumePlan, snapshotClass: s
   };
   try {
     await objects.createNamespacedCustomObject({ ...ref, body: {
-      apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshot", metadata: { name, namespace: plan.namespace, labels: { "app.kubernetes.io/managed-by": "lifeboat" } },
+      apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshot", metadata: { name, namespace: plan.namespace, labels },
       spec: { volumeSnapshotClassName: snapshotClass, source: { persistentVolumeClaimName: plan.claim } },
     } });
+    // Readiness is the only success; an error counts once it has stood for the grace period.
+    let error: { message: string; since: number } | undefined;
     await waitFor(`VolumeSnapshot ${plan.namespace}/${name} to be ready`, timeoutMs, async () => {
       const snap = (await objects.getNamespacedCustomObject(ref)) as { status?: { readyToUse?: boolean; error?: { message?: string } } };
-      if (snap.status?.error?.message) throw new Error(`VolumeSnapshot of ${plan.namespace}/${plan.claim} failed: ${snap.status.error.message}`);
-      return snap.status?.readyToUse ? true : undefined;
+      if (snap.status?.readyToUse) return true;
+      const message = snap.status?.error?.message;
+      if (!message) error = undefined;
+      else if (error?.message !== message) error = { message, since: Date.now() };
+      else if (Date.now() - error.since >= SNAPSHOT_ERROR_GRACE_MS) throw new Error(`VolumeSnapshot of ${plan.namespace}/${plan.claim} failed: ${message}`);
+      return undefined;
+    }, signal).catch((err: unknown) => {
+      if (error && err instanceof Error && err.message.startsWith("timed out")) throw new Error(`${err.message}; its last error: ${error.message}`);
+      throw err;
     });
     await core.createNamespacedPersistentVolumeClaim({ namespace: plan.namespace, body: {
-      metadata: { name, namespace: plan.namespace, labels: { "app.kubernetes.io/managed-by": "lifeboat" } },
+      metadata: { name, namespace: plan.namespace, labels },
       spec: {
         accessModes: ["ReadWriteOnce"], storageClassName: plan.storageClass,
         resources: { requests: { storage: plan.capacity ?? "1Gi" } },
@@ -150,7 +177,7 @@ async function backupVolume(kc: KubeConfig, session: BackupSession, plan: Volume
   const started = Date.now();
   const timeoutMs = opts.timeoutMs ?? 180_000;
   const source: Source = snapshotClass
-    ? await snapshotSource(kc, plan, snapshotClass, opts.jobId, timeoutMs)
+    ? await snapshotSource(kc, plan, snapshotClass, opts.jobId, timeoutMs, opts.signal)
     : { claim: plan.claim, node: plan.node, readOnly: true, cleanup: async () => undefined };
   let mover: Mover | undefined;
   try {
@@ -173,7 +200,8 @@ async function backupVolume(kc: KubeConfig, session: BackupSession, plan: Volume
 export async function backupVolumes(kc: KubeConfig, session: BackupSession, plans: VolumePlan[], opts: VolumeBackupOptions): Promise<VolumeBackupResult[]> {
   const classes = plans.some((p) => p.csiDriver) ? await snapshotClasses(kc) : new Map<string, string>();
   return mapLimit(plans, opts.parallel ?? 3, async (plan) => {
-    const result = await backupVolume(kc, session, plan, plan.csiDriver ? classes.get(plan.csiDriver) : undefined, opts);
+    // A claim without a storage class (a statically provisioned volume) has no class to clone into.
+    const result = await backupVolume(kc, session, plan, plan.csiDriver && plan.storageClass ? classes.get(plan.csiDriver) : undefined, opts);
     opts.onVolume?.(result);
     return result;
   });

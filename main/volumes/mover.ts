@@ -3,7 +3,7 @@
 // deadline, so one left behind by a killed process stops by itself and is removed by the next job
 // in its namespace.
 import { randomBytes } from "node:crypto";
-import { CoreV1Api, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 
 export const MOVER_LABELS = { "app.kubernetes.io/managed-by": "lifeboat", "lifeboat.io/role": "volume-mover" } as const;
 export const MOVER_SELECTOR = Object.entries(MOVER_LABELS).map(([k, v]) => `${k}=${v}`).join(",");
@@ -106,6 +106,27 @@ export async function startMover(kc: KubeConfig, spec: MoverSpec, opts: { timeou
     await remove();
     throw err;
   }
+}
+
+/** Removes VolumeSnapshots and clone claims that other (killed) jobs left in these namespaces. */
+export async function removeStaleSnapshots(kc: KubeConfig, namespaces: string[], jobId: string): Promise<string[]> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const objects = kc.makeApiClient(CustomObjectsApi);
+  const labelSelector = `app.kubernetes.io/managed-by=lifeboat,${MOVER_JOB_LABEL},${MOVER_JOB_LABEL}!=${jobId}`;
+  const removed: string[] = [];
+  for (const namespace of namespaces) {
+    for (const pvc of (await core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector }).catch(() => ({ items: [] }))).items) {
+      await core.deleteNamespacedPersistentVolumeClaim({ namespace, name: pvc.metadata!.name! }).catch(() => undefined);
+      removed.push(`PersistentVolumeClaim/${namespace}/${pvc.metadata!.name}`);
+    }
+    const ref = { group: "snapshot.storage.k8s.io", version: "v1", namespace, plural: "volumesnapshots" };
+    const snaps = (await objects.listNamespacedCustomObject({ ...ref, labelSelector }).catch(() => ({ items: [] }))) as { items: Array<{ metadata: { name: string } }> };
+    for (const snap of snaps.items) {
+      await objects.deleteNamespacedCustomObject({ ...ref, name: snap.metadata.name }).catch(() => undefined);
+      removed.push(`VolumeSnapshot/${namespace}/${snap.metadata.name}`);
+    }
+  }
+  return removed;
 }
 
 /** Removes movers that other (ended or killed) jobs left in these namespaces; returns their names. */

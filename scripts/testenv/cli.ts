@@ -1,8 +1,9 @@
 // `npm run testenv -- <command>`: prepare the test environment, or run clusters by hand for exploring.
 //
 //   ensure                       build or verify everything the tests need (idempotent, cached)
-//   up [NAME] [--no-node] [--images postgres]
+//   up [NAME] [--no-node] [--images postgres] [--csi]
 //                                start a cluster in the background; prints its kubeconfig path
+//                                (--csi: also the CSI hostpath driver with VolumeSnapshots)
 //   down [NAME|--all]            stop clusters started with `up`
 //   status                       clusters running on this machine (tests' and yours)
 //   clean                        stop and remove every test cluster on this machine
@@ -44,9 +45,9 @@ function readInfo(name: string): ManualCluster | undefined {
 }
 
 /** Runs in the background process that owns a manual cluster until `down` signals it. */
-async function hold(name: string, node: boolean, images: ImageKey[]): Promise<void> {
+async function hold(name: string, node: boolean, images: ImageKey[], csi = false): Promise<void> {
   const { startCluster } = await import("../../test/support/cluster");
-  const cluster = await startCluster({ name, node, images });
+  const cluster = await startCluster({ name, node, images, csi });
   const kubeconfig = join(manualDir, `${name}.kubeconfig`);
   copyFileSync(cluster.kubeconfigPath, kubeconfig);
   const info: ManualCluster = { name, pid: process.pid, kubeconfig, server: cluster.server, node, logDir: cluster.logDir };
@@ -67,6 +68,7 @@ async function up(args: string[]): Promise<void> {
   const name = positional(args) ?? "dev";
   const node = !args.includes("--no-node");
   const images = (flag(args, "--images")?.split(",").filter(Boolean) ?? []) as ImageKey[];
+  const csi = args.includes("--csi");
   const existing = readInfo(name);
   if (existing && isAlive(existing.pid)) {
     console.log(`cluster "${name}" is already running\nexport KUBECONFIG=${existing.kubeconfig}`);
@@ -76,7 +78,7 @@ async function up(args: string[]): Promise<void> {
   mkdirSync(manualDir, { recursive: true });
   rmSync(infoFile(name), { force: true });
   const log = join(manualDir, `${name}.log`);
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "hold", name, node ? "--node" : "--no-node", "--images", images.join(",")], {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "hold", name, node ? "--node" : "--no-node", "--images", images.join(","), ...(csi ? ["--csi"] : [])], {
     detached: true,
     stdio: ["ignore", openSync(log, "w"), openSync(log, "a")],
   });
@@ -88,7 +90,7 @@ async function up(args: string[]): Promise<void> {
   }
   const info = readInfo(name)!;
   console.log([
-    `cluster "${name}" is up in ${((Date.now() - started) / 1000).toFixed(1)} s (${node ? "control plane and a node" : "control plane only"})`,
+    `cluster "${name}" is up in ${((Date.now() - started) / 1000).toFixed(1)} s (${node ? "control plane and a node" : "control plane only"}${csi ? ", CSI driver" : ""})`,
     `  API server: ${info.server}`,
     `  logs:       ${info.logDir}`,
     "",
@@ -147,9 +149,9 @@ async function main(): Promise<void> {
       sweepIfOwnerGone(Number(args[0]), flag(args, "--owner") ? Number(flag(args, "--owner")) : undefined);
       return;
     }
-    case "hold": return hold(args[0]!, args.includes("--node"), (flag(args, "--images")?.split(",").filter(Boolean) ?? []) as ImageKey[]);
+    case "hold": return hold(args[0]!, args.includes("--node"), (flag(args, "--images")?.split(",").filter(Boolean) ?? []) as ImageKey[], args.includes("--csi"));
     default:
-      console.log("usage: npm run testenv -- ensure | up [NAME] [--no-node] [--images postgres] | down [NAME|--all] | status | clean");
+      console.log("usage: npm run testenv -- ensure | up [NAME] [--no-node] [--images postgres] [--csi] | down [NAME|--all] | status | clean");
       process.exitCode = command === "help" ? 0 : 2;
   }
 }

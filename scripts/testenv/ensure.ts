@@ -3,11 +3,12 @@
 // cache only when complete, then recorded in a stamp keyed by everything it was built from.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync, unlinkSync, readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   DEBIAN_PACKAGES, ETCD_VERSION, KOPIA_VERSION, KUBERNETES_VERSION, LOCAL_PATH_PROVISIONER_VERSION, MINIO_VERSION,
-  IMAGE_NAMES, cacheRoot, paths, type ImageKey,
+  EXTERNAL_PROVISIONER_VERSION, EXTERNAL_SNAPSHOTTER_VERSION, IMAGE_NAMES, cacheRoot, paths, type ImageKey,
 } from "./pins";
 import { IMAGES, buildImage, imageInputsKey, sha256 } from "./images";
 import { isAlive } from "../../test/support/proc";
@@ -130,6 +131,81 @@ function goModuleComponent(name: string, module: string, packages: string[], bin
   };
 }
 
+/** Every Go source file of a helper module that has its own code (not just a tools.go). */
+function moduleSourceKey(dir: string): string {
+  const hash = createHash("sha256");
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".go")) hash.update(`${p.slice(dir.length)}\0${readFileSync(p, "utf8")}\0`);
+    }
+  };
+  walk(dir);
+  return hash.digest("hex");
+}
+
+/** Fails early when pins.ts and the helper module's go.mod name different versions of `modulePath`. */
+function checkRequired(module: string, modulePath: string, version: string): void {
+  const lines = readFileSync(join(goModule(module), "go.mod"), "utf8").split("\n");
+  const required = lines.some((l) => l.trim().replace(/^require\s+/, "").split(/\s+/).slice(0, 2).join(" ") === `${modulePath} ${version}`);
+  if (!required) throw new Error(`scripts/testenv/go/${module}/go.mod does not require ${modulePath} ${version} as pins.ts says`);
+}
+
+/** The CSI driver of the test environment: our own code in scripts/testenv/go/csi-hostpath. */
+function csiDriverComponent(): Component {
+  const module = "csi-hostpath";
+  const ldflags = "-s -w";
+  return {
+    name: "csi-hostpath driver",
+    key: () => sha256(["csi-hostpath driver", goVersion(), ldflags, moduleFilesKey(goModule(module)), moduleSourceKey(goModule(module))].join("\0")),
+    outputs: () => [paths.bin("csi-hostpath")],
+    async build(scratch) {
+      run("go", ["build", "-trimpath", "-ldflags", ldflags, "-o", join(scratch, "csi-hostpath"), "."], { cwd: goModule(module), env: goEnv });
+      return [join(scratch, "csi-hostpath")];
+    },
+  };
+}
+
+const SNAPSHOTTER = "github.com/kubernetes-csi/external-snapshotter";
+/** The CRDs snapshot-controller serves, as shipped in the external-snapshotter client module. */
+const SNAPSHOT_CRDS = ["volumesnapshotclasses", "volumesnapshotcontents", "volumesnapshots"].map((k) => `snapshot.storage.k8s.io_${k}.yaml`);
+
+/** csi-snapshotter and snapshot-controller, plus the snapshot CRDs from the same release's client module. */
+function snapshotterComponent(): Component {
+  const module = "csi-snapshotter";
+  const ldflags = "-s -w";
+  const commands = ["csi-snapshotter", "snapshot-controller"];
+  const name = `external-snapshotter ${EXTERNAL_SNAPSHOTTER_VERSION}`;
+  return {
+    name,
+    key: () => {
+      checkRequired(module, `${SNAPSHOTTER}/v8`, EXTERNAL_SNAPSHOTTER_VERSION);
+      checkRequired(module, `${SNAPSHOTTER}/client/v8`, EXTERNAL_SNAPSHOTTER_VERSION);
+      return sha256([name, goVersion(), ldflags, commands.join(","), SNAPSHOT_CRDS.join(","), moduleFilesKey(goModule(module))].join("\0"));
+    },
+    outputs: () => [...commands.map((c) => paths.bin(c)), paths.manifest("snapshot-crds.yaml")],
+    async build(scratch) {
+      run("go", ["build", "-trimpath", "-ldflags", ldflags, "-o", `${scratch}/`, ...commands.map((c) => `${SNAPSHOTTER}/v8/cmd/${c}`)], { cwd: goModule(module), env: goEnv });
+      const clientDir = execFileSync("go", ["list", "-m", "-f", "{{.Dir}}", `${SNAPSHOTTER}/client/v8`], {
+        cwd: goModule(module), encoding: "utf8", env: { ...process.env, ...goEnv },
+      }).trim();
+      const crds = SNAPSHOT_CRDS.map((f) => readFileSync(join(clientDir, "config", "crd", f), "utf8").trim().replace(/^---\n/, "")).join("\n---\n");
+      writeFileSync(join(scratch, "snapshot-crds.yaml"), `# ${SNAPSHOTTER}/client/v8 ${EXTERNAL_SNAPSHOTTER_VERSION}: config/crd\n${crds}\n`);
+      return [...commands.map((c) => join(scratch, c)), join(scratch, "snapshot-crds.yaml")];
+    },
+  };
+}
+
+function provisionerComponent(): Component {
+  const c = goModuleComponent(`csi-provisioner ${EXTERNAL_PROVISIONER_VERSION}`, "csi-provisioner", ["github.com/kubernetes-csi/external-provisioner/v5/cmd/csi-provisioner"], ["csi-provisioner"]);
+  const key = () => {
+    checkRequired("csi-provisioner", "github.com/kubernetes-csi/external-provisioner/v5", EXTERNAL_PROVISIONER_VERSION);
+    return c.key();
+  };
+  return { ...c, key };
+}
+
 /** `go install module@version` for modules that allow it. */
 function goInstallComponent(name: string, modulePath: string, version: string, binary: string): Component {
   return {
@@ -165,6 +241,9 @@ export const COMPONENTS: Component[] = [
   goInstallComponent(`minio ${MINIO_VERSION}`, "github.com/minio/minio", MINIO_VERSION, "minio"),
   goModuleComponent(`kopia ${KOPIA_VERSION}`, "kopia", ["github.com/kopia/kopia"], ["kopia"]),
   goInstallComponent(`local-path-provisioner ${LOCAL_PATH_PROVISIONER_VERSION}`, "github.com/rancher/local-path-provisioner", LOCAL_PATH_PROVISIONER_VERSION, "local-path-provisioner"),
+  snapshotterComponent(),
+  provisionerComponent(),
+  csiDriverComponent(),
   imageComponent("pause"),
   imageComponent("busybox"),
   imageComponent("postgres"),

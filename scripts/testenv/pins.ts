@@ -11,6 +11,16 @@ export const ETCD_VERSION = "v3.6.4";
 export const MINIO_VERSION = "v0.0.0-20260212201848-7aac2a2c5b7c";
 export const KOPIA_VERSION = "v0.21.1";
 export const LOCAL_PATH_PROVISIONER_VERSION = "v0.0.30";
+// The CSI stack for `startCluster({ csi: true })`. These name the components and their stamps; the
+// versions actually built are required by scripts/testenv/go/csi-snapshotter and csi-provisioner
+// (ensure checks that they agree). The driver itself is ours (scripts/testenv/go/csi-hostpath):
+// kubernetes-csi's hostpath driver and node-driver-registrar are not served by the module proxy.
+/** csi-snapshotter, snapshot-controller and the snapshot.storage.k8s.io/v1 CRDs (built against k8s.io 0.34). */
+export const EXTERNAL_SNAPSHOTTER_VERSION = "v8.4.0";
+/** csi-provisioner (built against the k8s.io 0.33 libraries it was released with). */
+export const EXTERNAL_PROVISIONER_VERSION = "v5.3.0";
+/** The name our CSI driver registers, the same as kubernetes-csi's hostpath driver. */
+export const CSI_DRIVER_NAME = "hostpath.csi.k8s.io";
 
 /** Debian packages the environment needs; versions are whatever Debian 12 ships (recorded in the stamps). */
 export const DEBIAN_PACKAGES = [
@@ -44,6 +54,8 @@ export function cacheRoot(): string {
 export const paths = {
   bin: (name: string) => join(cacheRoot(), "bin", name),
   image: (key: ImageKey) => join(cacheRoot(), "images", `${key}.oci.tar`),
+  /** Manifests taken from module sources at build time (the snapshot CRDs). */
+  manifest: (name: string) => join(cacheRoot(), "manifests", name),
   stamps: () => join(cacheRoot(), "stamps"),
   tmp: () => join(cacheRoot(), "tmp"),
 };

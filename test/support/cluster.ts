@@ -1,6 +1,8 @@
 // Real Kubernetes clusters for tests: etcd, kube-apiserver and kube-controller-manager as host
 // processes; with `node: true` also kube-scheduler, a containerd and a kubelet inside the slot's
-// network namespace, and rancher's local-path-provisioner for dynamic PersistentVolumes.
+// network namespace, and rancher's local-path-provisioner for dynamic PersistentVolumes; with
+// `csi: true` also a CSI driver with snapshots (our hostpath driver, csi-provisioner, csi-snapshotter
+// and snapshot-controller, all host processes) and the snapshot.storage.k8s.io CRDs.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
@@ -8,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
-import { IMAGE_NAMES, KUBERNETES_VERSION, paths, type ImageKey } from "../../scripts/testenv/pins";
+import { CSI_DRIVER_NAME, IMAGE_NAMES, KUBERNETES_VERSION, paths, type ImageKey } from "../../scripts/testenv/pins";
 import { claimSlot, createCgroupRoot, createNodeNetwork, releaseSlot, type Slot } from "./host";
 import { createPki, kubeconfigYaml, type Pki } from "./pki";
 import { freePort, startProcess, waitFor, type ManagedProcess } from "./proc";
@@ -22,9 +24,15 @@ export interface ClusterOptions {
   node?: boolean;
   /** Images to load into the node's containerd besides pause and busybox. */
   images?: ImageKey[];
+  /**
+   * Also a CSI driver with VolumeSnapshot support (needs `node`): StorageClass `csi-hostpath` and the
+   * default VolumeSnapshotClass `csi-hostpath-snapclass` for driver hostpath.csi.k8s.io. Default false.
+   */
+  csi?: boolean;
 }
 
-export type Component = "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "containerd" | "kubelet" | "local-path-provisioner";
+export type Component = "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "containerd" | "kubelet" | "local-path-provisioner"
+  | "csi-hostpath" | "snapshot-controller" | "csi-snapshotter" | "csi-provisioner";
 
 export interface TestCluster {
   name: string;
@@ -38,6 +46,10 @@ export interface TestCluster {
   nodeName?: string;
   /** The default StorageClass, when the cluster has a node. */
   storageClass?: string;
+  /** The CSI driver's StorageClass (not the default), when started with `csi: true`. */
+  csiStorageClass?: string;
+  /** Its VolumeSnapshotClass (the default one for its driver), when started with `csi: true`. */
+  csiSnapshotClass?: string;
   logDir: string;
   kubeConfig(): KubeConfig;
   kubectl(args: string[], input?: string): string;
@@ -48,9 +60,12 @@ export interface TestCluster {
 
 const SERVICE_CIDR = "10.0.0.0/24";
 const STORAGE_CLASS = "local-path";
+const CSI_STORAGE_CLASS = "csi-hostpath";
+const CSI_SNAPSHOT_CLASS = "csi-hostpath-snapclass";
 
 export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
   if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(opts.name)) throw new Error(`invalid cluster name "${opts.name}"`);
+  if (opts.csi && !opts.node) throw new Error("a CSI driver needs a node: pass `node: true` with `csi: true`");
   const slot = claimSlot(opts.name);
   const procs = new Map<Component, ManagedProcess>();
   const logDir = join(tmpdir(), "lifeboat-testenv-logs", `${opts.name}-${slot.n}-${Date.now()}`);
@@ -145,11 +160,20 @@ export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
       ], join(logDir, "kube-scheduler.log")));
       await containerdReady;
       startKubelet(slot, nodeName, server, pki, logDir, procs, opts.name);
+      // The CSI processes need no Ready node: start them while the kubelet comes up.
+      if (opts.csi) startCsi(slot, nodeName, adminKubeconfig, kubectl, logDir, procs);
       await waitFor(`node ${nodeName} to be Ready`, () => {
         const out = kubectl(["get", "node", nodeName, "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"]);
         return out.trim() === "True";
       }, { timeoutMs: 90_000, intervalMs: 500, process: procs.get("kubelet") });
       storageClass = startLocalPathStorage(slot, adminKubeconfig, kubectl, logDir, procs);
+      if (opts.csi) {
+        // The kubelet found the driver's registration socket, called NodeGetInfo and recorded it.
+        await waitFor(`CSI driver ${CSI_DRIVER_NAME} to register with the kubelet`, () =>
+          kubectl(["get", "csinode", nodeName, "-o", "jsonpath={.spec.drivers[*].name}"]).split(" ").includes(CSI_DRIVER_NAME), {
+          timeoutMs: 60_000, intervalMs: 500, process: procs.get("csi-hostpath"),
+        });
+      }
     }
     // Pods cannot be created in a namespace before its default ServiceAccount exists.
     await waitFor("the default ServiceAccount", () => kubectl(["get", "serviceaccount", "default", "-o", "name"]).includes("default"), {
@@ -165,6 +189,8 @@ export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
       kubeconfig,
       nodeName: withNode ? nodeName : undefined,
       storageClass,
+      csiStorageClass: opts.csi ? CSI_STORAGE_CLASS : undefined,
+      csiSnapshotClass: opts.csi ? CSI_SNAPSHOT_CLASS : undefined,
       logDir,
       kubeConfig() {
         const kc = new KubeConfig();
@@ -278,8 +304,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 `;
 }
 
+const kubeletRoot = (slot: Slot) => join(slot.runDir, "kubelet");
+
 function startKubelet(slot: Slot, nodeName: string, server: string, pki: Pki, logDir: string, procs: Map<Component, ManagedProcess>, cluster: string): void {
-  const root = join(slot.runDir, "kubelet");
+  const root = kubeletRoot(slot);
   mkdirSync(root, { recursive: true });
   const resolvConf = join(slot.runDir, "resolv.conf");
   writeFileSync(resolvConf, "search cluster.local\noptions ndots:1\n");
@@ -338,6 +366,35 @@ function startLocalPathStorage(slot: Slot, kubeconfig: string, kubectl: (args: s
     "--configmap-name=local-path-config",
   ], join(logDir, "local-path-provisioner.log")));
   return STORAGE_CLASS;
+}
+
+/**
+ * The CSI driver and its controllers, as host processes of the slot (their arguments name the slot's
+ * directories, so a sweep finds them; they die with the test process like every other component).
+ * The driver keeps volumes and snapshots under the slot's data directory, serves its socket from
+ * the run directory and registers itself with the kubelet through the kubelet's plugins_registry.
+ */
+function startCsi(slot: Slot, nodeName: string, kubeconfig: string, kubectl: (args: string[], input?: string) => string, logDir: string, procs: Map<Component, ManagedProcess>): void {
+  // snapshot-controller refuses to start without its CRDs.
+  const crds = paths.manifest("snapshot-crds.yaml");
+  kubectl(["apply", "--server-side", "-f", crds]);
+  kubectl(["wait", "--for=condition=Established", "--timeout=30s", ...["volumesnapshotclasses", "volumesnapshotcontents", "volumesnapshots"].map((k) => `crd/${k}.snapshot.storage.k8s.io`)]);
+  kubectl(["apply", "-f", "-"], readFileSync(join(here, "manifests", "csi-hostpath.yaml"), "utf8")
+    .replaceAll("${DRIVER}", CSI_DRIVER_NAME)
+    .replaceAll("${STORAGE_CLASS}", CSI_STORAGE_CLASS)
+    .replaceAll("${SNAPSHOT_CLASS}", CSI_SNAPSHOT_CLASS));
+
+  const socket = join(slot.runDir, "csi", "csi.sock");
+  procs.set("csi-hostpath", startProcess("csi-hostpath", bin("csi-hostpath"), [
+    `--endpoint=${socket}`, `--drivername=${CSI_DRIVER_NAME}`, `--nodeid=${nodeName}`,
+    `--statedir=${join(slot.dataDir, "csi-hostpath")}`,
+    `--registration-path=${join(kubeletRoot(slot), "plugins_registry", `${CSI_DRIVER_NAME}-reg.sock`)}`,
+  ], join(logDir, "csi-hostpath.log")));
+  const common = [`--kubeconfig=${kubeconfig}`, "--leader-election=false", "--v=2"];
+  procs.set("snapshot-controller", startProcess("snapshot-controller", bin("snapshot-controller"), common, join(logDir, "snapshot-controller.log")));
+  // Each sidecar waits for the driver's socket by itself.
+  procs.set("csi-snapshotter", startProcess("csi-snapshotter", bin("csi-snapshotter"), [...common, `--csi-address=${socket}`, "--timeout=60s"], join(logDir, "csi-snapshotter.log")));
+  procs.set("csi-provisioner", startProcess("csi-provisioner", bin("csi-provisioner"), [...common, `--csi-address=${socket}`, "--timeout=60s"], join(logDir, "csi-provisioner.log")));
 }
 
 export { KUBERNETES_VERSION };

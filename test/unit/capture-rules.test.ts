@@ -19,6 +19,12 @@ describe("exclusion rules", () => {
     expect(exclusionReason(obj("Pod", "standalone"), () => true)).toBeUndefined();
   });
 
+  test("Lifeboat's own movers and snapshot clones are left out; an app that merely says managed-by=lifeboat stays", () => {
+    const mover = obj("Pod", "lifeboat-mover-data-x", { metadata: { name: "m", namespace: "shop", labels: { "app.kubernetes.io/managed-by": "lifeboat", "lifeboat.io/job": "j1" } } });
+    expect(exclusionReason(mover, none)).toMatch(/data mover or snapshot clone/);
+    expect(exclusionReason(obj("ConfigMap", "c", { metadata: { name: "c", namespace: "shop", labels: { "app.kubernetes.io/managed-by": "lifeboat" } } }), none)).toBeUndefined();
+  });
+
   test("service account tokens and the cluster CA bundle are left out", () => {
     expect(exclusionReason(obj("Secret", "t", { type: "kubernetes.io/service-account-token" }), none)).toMatch(/issued by the destination/);
     expect(exclusionReason(obj("Secret", "db-password", { type: "Opaque" }), none)).toBeUndefined();
