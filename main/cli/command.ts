@@ -110,13 +110,15 @@ export function rootHelp(groups: Group[]): string {
   const width = Math.max(10, ...groups.map((g) => g.name.length + 1));
   const lines = groups.flatMap((g) => [`  ${g.name.padEnd(width)} ${g.summary}`]);
   return [
-    "lifeboat backs up and restores Kubernetes applications to S3, GCS, Azure Blob or a folder.",
+    "lifeboat backs up and restores Kubernetes applications to S3, GCS, Azure Blob or a folder, and keeps",
+    "them ready on a second cluster for disaster recovery (ClusterPairs, migrations, failover, failback).",
     "",
     "Usage:\n  lifeboat GROUP COMMAND [flags]",
     "",
     `Groups:\n${lines.join("\n")}\n  ${"version".padEnd(width)} Print the version`,
     "",
-    "State (clusters, locations, restore records, schedules) lives in $LIFEBOAT_HOME (default ~/.config/lifeboat).",
+    "State (clusters, locations, restore records, schedules, ClusterPairs, migrations) lives in $LIFEBOAT_HOME",
+    "(default ~/.config/lifeboat).",
     "Exit codes: 0 success, 1 the operation failed or is incomplete, 2 bad input, 130 interrupted.",
     "",
     "Run 'lifeboat GROUP --help' for its commands, 'lifeboat GROUP COMMAND --help' for flags.",

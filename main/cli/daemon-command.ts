@@ -1,17 +1,19 @@
-// lifeboat daemon [--once]: the protection scheduler, headless, over the CLI's state. It reads the
-// schedules again at every check (at least once a minute), so a schedule created, paused or
-// deleted from another shell is followed without a restart. One line per event on stdout (JSON
-// lines with -o json) for journald or a log file. SIGTERM or Ctrl-C stops it: running backups are
-// cancelled with nothing committed, and it exits 0 once they have stopped.
+// lifeboat daemon [--once]: the protection scheduler and the migration scheduler, headless, over the
+// CLI's state. Both read their schedules again at every check (at least once a minute), so a
+// schedule or migration created, paused or deleted from another shell is followed without a
+// restart. One line per event on stdout (JSON lines with -o json) for journald or a log file.
+// SIGTERM or Ctrl-C stops it: running backups (nothing of them committed) and migrations are
+// cancelled, and it exits 0 once they have stopped.
 import type { Repository } from "../repo/repository";
 import type { SchedulePolicy } from "../schedule/policy";
 import type { BackupSchedule, LocationRunResult, ProtectionContext } from "../schedule/protect";
 import type { Schedule, SchedulerEvent, ScheduleState } from "../schedule/scheduler";
 import { command, CommandError, EXIT, type Context, type Group } from "./command";
+import type { Closeable } from "./dr-runtime";
 import { DaemonLock } from "./state";
 
 interface LogEntry {
-  /** The schedule's name, or "-" for the daemon itself. */
+  /** The schedule's name, migration/NAME for a migration, or "-" for the daemon itself. */
   schedule: string;
   event: string;
   message?: string;
@@ -32,20 +34,22 @@ function logger(ctx: Context, iso: (d?: Date) => string): (entry: LogEntry) => v
 
 const daemon = command({
   name: "daemon",
-  summary: "Run the backup schedules: until stopped, or what is due now with --once",
+  summary: "Run the backup schedules and migrations: until stopped, or what is due now with --once",
   usage: "[--once] [flags]",
   description: [
-    "Runs each schedule when its policy says, never two runs of one schedule at once. Slots missed while",
-    "no daemon ran are made up by one run (not one per slot). Schedules are read again at every check (at",
-    "least once a minute): `lifeboat schedule create|pause|resume|delete` in another shell needs no restart.",
-    "One daemon per $LIFEBOAT_HOME (daemon.pid holds its pid); a second one refuses to start.",
+    "Runs each backup schedule and each migration when its policy says, never two runs of one at once. Slots",
+    "missed while no daemon ran are made up by one run (not one per slot). Both are read again at every check",
+    "(at least once a minute): `lifeboat schedule|migration …` in another shell needs no restart. A migration",
+    "does not run while its application is failed over. One daemon per $LIFEBOAT_HOME (daemon.pid holds its",
+    "pid); a second one refuses to start.",
     "",
-    "Logs one line per event on stdout: ISO time, schedule (- for the daemon), event (started, succeeded,",
-    "failed, skipped; daemon-started, daemon-stopping, daemon-stopped, nothing-due, done, error), message.",
-    "-o json writes the same as one JSON object per line.",
+    "Logs one line per event on stdout: ISO time, schedule (migration/NAME for a migration, - for the daemon),",
+    "event (started, succeeded, failed, skipped, cancelled; daemon-started, daemon-stopping, daemon-stopped,",
+    "nothing-due, done, error), message. -o json writes the same as one JSON object per line.",
     "",
-    "SIGTERM or Ctrl-C stops it: running backups are cancelled (nothing of them is committed; the next start",
-    "runs their slot again) and it exits 0. With --once it runs what is due now, waits for those runs and exits:",
+    "SIGTERM or Ctrl-C stops it: running backups and migrations are cancelled (nothing of a backup is",
+    "committed; the next start runs their slot again) and it exits 0. With --once it runs what is due now,",
+    "waits for those runs and exits:",
     "0 if all succeeded, 1 if any failed, 130 if interrupted. See docs/lifeboat-daemon.md for systemd units.",
   ].join("\n"),
   args: { min: 0, max: 0 },
@@ -72,8 +76,11 @@ const daemon = command({
 
 async function serve(ctx: Context, once: boolean): Promise<number> {
   const store = await ctx.state.schedules();
-  const [clusters, locations] = await Promise.all([ctx.state.clusters(), ctx.state.locations()]);
+  const [clusters, locations, dr] = await Promise.all([ctx.state.clusters(), ctx.state.locations(), ctx.state.dr()]);
   const { Scheduler, runScheduledBackup } = await import("../schedule/index");
+  const { migrationScheduler, migrationScheduleId } = await import("../dr/index");
+  const { drContext } = await import("./dr-runtime");
+  const { AsyncLocalStorage } = await import("node:async_hooks");
   const v = await import("./schedule-view");
   const log = logger(ctx, v.isoSecond);
 
@@ -100,6 +107,12 @@ async function serve(ctx: Context, once: boolean): Promise<number> {
         }
         return [{ backup, schedule: { id: backup.id, policy, createdAt: backup.createdAt, paused: backup.paused } }];
       });
+      // The migration scheduler leaves out a migration whose policy is gone: say so here, once.
+      try {
+        for (const m of dr.migrations()) if (!policies.has(m.policy)) found.add(`migration ${m.name} names the policy "${m.policy}", which does not exist; it does not run`);
+      } catch (err) {
+        found.add(`${(err as Error).message}; migrations do not run until it is fixed`);
+      }
     } catch (err) {
       found.add(`${(err as Error).message}; the schedules read before are kept`);
     }
@@ -162,6 +175,57 @@ async function serve(ctx: Context, once: boolean): Promise<number> {
     }
   };
 
+  // Migrations: the engine's scheduler over the same state store (slots under migration-NAME). The
+  // engine opens a run's repository inside the run and never closes it; the run's "started" event
+  // comes just before the run is called, so the async context entered there tells which run opened
+  // what, and it is closed when that run ends.
+  const migrationName = (id: string) => id.slice("migration-".length);
+  const runContext = new AsyncLocalStorage<string>();
+  const openedBy = new Map<string, Closeable[]>();
+  const unowned: Closeable[] = [];
+  const closing = new Set<Promise<unknown>>();
+  const closeAll = (items: Closeable[]) => {
+    const p = Promise.allSettled(items.map((c) => c.close()));
+    closing.add(p);
+    void p.then(() => closing.delete(p));
+  };
+  const migrationCtx = drContext(ctx.state.home, clusters, locations, (opened) => {
+    const id = runContext.getStore();
+    const owner = id !== undefined ? openedBy.get(id) : undefined;
+    if (owner) owner.push(opened);
+    else unowned.push(opened);
+  });
+  const nextMigrationRun = (name: string): Date | undefined => {
+    try {
+      const m = dr.migrations().find((x) => x.name === name);
+      const policy = m && store.policies().find((p) => p.name === m.policy);
+      if (!m || !policy || m.paused || dr.state(name).active === "destination") return undefined;
+      const id = migrationScheduleId(name);
+      return v.nextStart({ id, createdAt: m.createdAt }, policy, store.get(id), new Date());
+    } catch {
+      return undefined;
+    }
+  };
+  /** Active migrations (not paused, not failed over, with a policy) as schedules, for the summary lines. */
+  const activeMigrations = (): Array<{ name: string; at: Date }> => {
+    try {
+      return dr.migrations().flatMap((m) => {
+        const at = nextMigrationRun(m.name);
+        return at ? [{ name: `migration/${m.name}`, at }] : [];
+      });
+    } catch {
+      return [];
+    }
+  };
+  const migrationCount = () => {
+    try {
+      return dr.migrations().length;
+    } catch {
+      return 0;
+    }
+  };
+  let migrationsRunning = 0;
+
   const counts: Record<SchedulerEvent["type"], number> = { started: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0, error: 0 };
   const onEvent = (e: SchedulerEvent) => {
     counts[e.type]++;
@@ -179,51 +243,100 @@ async function serve(ctx: Context, once: boolean): Promise<number> {
     });
   };
 
+  const onMigrationEvent = (e: SchedulerEvent) => {
+    counts[e.type]++;
+    if (e.id === "-" || !e.id.startsWith("migration-")) {
+      log({ schedule: "-", event: e.type, message: e.message });
+      return;
+    }
+    const name = migrationName(e.id);
+    const schedule = `migration/${name}`;
+    if (e.type === "started") {
+      migrationsRunning++;
+      openedBy.set(e.id, []);
+      runContext.enterWith(e.id);
+      log({ schedule, event: e.type, message: [`slot ${v.isoSecond(new Date(e.dueAt))}`, e.message].filter(Boolean).join("; "), dueAt: e.dueAt, migration: name });
+      return;
+    }
+    if (e.type !== "skipped") {
+      migrationsRunning--;
+      closeAll(openedBy.get(e.id) ?? []);
+      openedBy.delete(e.id);
+    }
+    const next = nextMigrationRun(name);
+    log({
+      schedule, event: e.type, message: [e.message, next && !once && !ctx.signal.aborted ? `next run ${v.isoSecond(next)}` : ""].filter(Boolean).join("; "),
+      dueAt: e.dueAt, migration: name, ...(next ? { nextRun: next.toISOString() } : {}),
+    });
+  };
+
   const scheduler = new Scheduler({ schedules: read, state, run, onEvent });
+  const migrations = migrationScheduler(dr, store, migrationCtx, { onEvent: onMigrationEvent });
+  // The context each migration run enters stays inside this call.
+  const inRunContext = (fn: () => void) => runContext.run("-", fn);
   const stopped = new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();
     else ctx.signal.addEventListener("abort", () => resolve(), { once: true });
   });
   const stop = async () => {
-    log({ schedule: "-", event: "daemon-stopping", message: running ? `cancelling ${running} running backup(s); nothing of them is committed${ctx.interactive ? " (Ctrl-C again quits at once)" : ""}` : "no backup running" });
-    await scheduler.stop();
+    const cancelling = [running ? `${running} running backup(s); nothing of them is committed` : "", migrationsRunning ? `${migrationsRunning} running migration(s)` : ""].filter(Boolean);
+    log({
+      schedule: "-", event: "daemon-stopping",
+      message: cancelling.length ? `cancelling ${cancelling.join(", and ")}${ctx.interactive ? " (Ctrl-C again quits at once)" : ""}` : "no backup running",
+    });
+    await Promise.all([scheduler.stop(), migrations.stop()]);
+    closeAll([...openedBy.values()].flat().concat(unowned.splice(0)));
+    openedBy.clear();
+    await Promise.all(closing);
   };
   const summary = () => {
     const all = read();
     const active = all.filter((s) => !s.paused);
-    const soonest = active.map((s) => ({ name: names.get(s.id)!, at: v.nextStart(s, s.policy, store.get(s.id), new Date()) })).sort((a, b) => a.at.getTime() - b.at.getTime())[0];
+    const starts = active.map((s) => ({ name: names.get(s.id)!, at: v.nextStart(s, s.policy, store.get(s.id), new Date()) })).concat(activeMigrations());
+    const soonest = starts.sort((a, b) => a.at.getTime() - b.at.getTime())[0];
     const next = soonest && `; next: ${soonest.name} ${soonest.at.getTime() <= Date.now() ? "(due now)" : `at ${v.isoSecond(soonest.at)}`}`;
-    return { count: all.length, paused: all.length - active.length, soonest, next: next ?? "" };
+    const migrationsCount = migrationCount();
+    return { count: all.length, paused: all.length - active.length, migrations: migrationsCount, soonest, next: next ?? "" };
   };
+  const migrationsText = (n: number) => (n ? `, ${n} migration(s)` : "");
 
   if (once) {
     scheduler.tick();
+    inRunContext(() => {
+      try {
+        migrations.tick();
+      } catch (err) {
+        log({ schedule: "-", event: "error", message: `migrations: ${(err as Error).message}` });
+      }
+    });
     if (!counts.started) {
-      const { count, soonest, next } = summary();
-      log({ schedule: "-", event: "nothing-due", message: `${count} schedule(s)${next}`, ...(soonest ? { nextRun: soonest.at.toISOString() } : {}) });
+      const { count, migrations: m, soonest, next } = summary();
+      log({ schedule: "-", event: "nothing-due", message: `${count} schedule(s)${migrationsText(m)}${next}`, ...(soonest ? { nextRun: soonest.at.toISOString() } : {}) });
       return EXIT.ok;
     }
-    await Promise.race([scheduler.idle(), stopped]);
+    await Promise.race([Promise.all([scheduler.idle(), migrations.idle()]), stopped]);
     if (ctx.signal.aborted) {
       await stop();
       log({ schedule: "-", event: "daemon-stopped" });
       return EXIT.interrupted;
     }
+    await Promise.all(closing);
     log({ schedule: "-", event: "done", message: `${counts.started} run(s): ${counts.succeeded} succeeded, ${counts.failed} failed`, ...counts });
     return counts.failed ? EXIT.failed : EXIT.ok;
   }
 
-  const { count, paused, next } = summary();
+  const { count, paused, migrations: migrationsCount, next } = summary();
   log({
     schedule: "-", event: "daemon-started",
-    message: `pid ${process.pid}, state in ${ctx.state.home}; ${count} schedule(s)${paused ? ` (${paused} paused)` : ""}${next}`,
-    pid: process.pid, home: ctx.state.home, schedules: count, paused,
+    message: `pid ${process.pid}, state in ${ctx.state.home}; ${count} schedule(s)${paused ? ` (${paused} paused)` : ""}${migrationsText(migrationsCount)}${next}`,
+    pid: process.pid, home: ctx.state.home, schedules: count, paused, migrations: migrationsCount,
   });
   scheduler.start();
+  inRunContext(() => migrations.start());
   await stopped;
   await stop();
   log({ schedule: "-", event: "daemon-stopped" });
   return EXIT.ok;
 }
 
-export const daemonGroup: Group = { name: "daemon", summary: "Run the backup schedules (for systemd, cron or a terminal)", commands: [], command: daemon };
+export const daemonGroup: Group = { name: "daemon", summary: "Run the backup schedules and migrations (for systemd, cron or a terminal)", commands: [], command: daemon };

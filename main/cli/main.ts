@@ -6,16 +6,22 @@ import { SelectorError } from "../clusters/label-selector";
 import { parseFlags, UsageError } from "./args";
 import { backupGroup } from "./backup-commands";
 import { clusterGroup } from "./cluster-commands";
+import { clusterPairGroup } from "./clusterpair-commands";
 import { commandHelp, EXIT, GLOBAL_FLAGS, groupHelp, rootHelp, type Command, type Context, type Group, type OutputFormat } from "./command";
 import { locationGroup } from "./location-commands";
 import { daemonGroup } from "./daemon-command";
+import { migrationGroup } from "./migration-commands";
 import { createReporter } from "./progress";
 import { restoreGroup } from "./restore-commands";
 import { scheduleGroup } from "./schedule-commands";
 import { schedulePolicyGroup } from "./schedule-policy-commands";
 import { lifeboatHome, State } from "./state";
+import { failbackGroup, failoverGroup } from "./switchover-commands";
 
-const GROUPS: Group[] = [clusterGroup, locationGroup, backupGroup, restoreGroup, schedulePolicyGroup, scheduleGroup, daemonGroup];
+const GROUPS: Group[] = [
+  clusterGroup, locationGroup, backupGroup, restoreGroup, schedulePolicyGroup, scheduleGroup,
+  clusterPairGroup, migrationGroup, failoverGroup, failbackGroup, daemonGroup,
+];
 
 /** The command words (group, verb) before the first flag other than the global ones, and the rest. */
 export function splitCommand(argv: string[]): { words: string[]; rest: string[] } {

@@ -1,14 +1,16 @@
 // The CLI's state directory: $LIFEBOAT_HOME, else $XDG_CONFIG_HOME/lifeboat, else ~/.config/lifeboat.
 // It holds clusters.json and locations.json (the engine's registries, mode 0600), restores/, one
 // record per restore so `restore describe` can show a restore after the command that ran it ended,
-// the schedule store's files (schedule-policies.json, schedules.json, schedule-state/) and
-// daemon.pid while `lifeboat daemon` runs.
+// the schedule store's files (schedule-policies.json, schedules.json, schedule-state/), the DR
+// store's (cluster-pairs.json, migrations.json, migration-state/, switchovers/) and daemon.pid while
+// `lifeboat daemon` runs.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ClusterRegistry, ClusterSummary } from "../clusters/registry";
+import type { DrStore } from "../dr/store";
 import type { LocationRegistry } from "../locations/registry";
 import type { ScheduleStore } from "../schedule/store";
 import type { RestoreItemResult, RestoreAction } from "../restore/restore";
@@ -90,6 +92,7 @@ export class State {
   private clusterRegistry?: Promise<ClusterRegistry>;
   private locationRegistry?: Promise<LocationRegistry>;
   private scheduleStore?: Promise<ScheduleStore>;
+  private drStore?: Promise<DrStore>;
 
   constructor(readonly home: string) {
     this.restores = new RestoreRecords(join(home, "restores"));
@@ -109,6 +112,13 @@ export class State {
   schedules(): Promise<ScheduleStore> {
     this.scheduleStore ??= import("../schedule/store").then(({ ScheduleStore }) => new ScheduleStore(this.home));
     return this.scheduleStore;
+  }
+
+  /** ClusterPairs, migrations, where each application is active, and failover records (read on every call). */
+  dr(): Promise<DrStore> {
+    // The store alone: the DR engine (main/dr/index) loads the backup and restore engines.
+    this.drStore ??= import("../dr/store").then(({ DrStore }) => new DrStore(this.home));
+    return this.drStore;
   }
 
   /** A cluster by name; an unknown name is bad input. */

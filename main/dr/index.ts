@@ -16,7 +16,7 @@ export type { SwitchoverState } from "./failover";
 export const migrationScheduleId = (name: string) => `migration-${name}`;
 
 /** One migration run that records its result; refused while the application runs on the destination. */
-export async function runRecordedMigration(ctx: MigrationContext, store: DrStore, name: string, opts: { signal?: AbortSignal; onStep?: (step: string) => void } = {}): Promise<MigrationRun> {
+export async function runRecordedMigration(ctx: MigrationContext, store: DrStore, name: string, opts: { signal?: AbortSignal; onStep?: (step: string) => void; keep?: number } = {}): Promise<MigrationRun> {
   const spec = store.migration(name);
   const state = store.state(name);
   if (state.active === "destination") throw new DrError(`migration "${name}" is failed over: the application runs on the destination; fail back first`);
@@ -41,7 +41,7 @@ export function migrationScheduler(dr: DrStore, schedules: ScheduleStore, ctx: M
     state: schedules,
     run: async (schedule, _dueAt, signal) => {
       const name = schedule.id.slice("migration-".length);
-      const run = await runRecordedMigration(ctx, dr, name, { signal });
+      const run = await runRecordedMigration(ctx, dr, name, { signal, keep: schedule.policy.keep });
       return { ok: run.ok, message: run.ok ? `synced ${run.snapshot.slice(0, 8)}: ${run.bytesNew} new bytes, ${run.volumes.reduce((n, v) => n + v.bytesSent, 0)} bytes into volumes` : dr.state(name).lastError };
     },
     onEvent: opts.onEvent,
@@ -55,8 +55,14 @@ type Switch = Omit<SwitchoverOptions, "store">;
 export async function failoverMigration(ctx: MigrationContext, dr: DrStore, name: string, opts: Switch = {}): Promise<SwitchoverState> {
   const spec = dr.migration(name);
   if (dr.state(name).active === "destination" && !opts.resume) throw new DrError(`migration "${name}" is already failed over`);
-  const result = await failover(ctx, dr.pair(spec.pair), spec, { ...opts, store: fileSwitchoverStore(dr.switchoverDir) });
-  if (result.status === "done") dr.setState(name, { ...dr.state(name), active: "destination", failover: result.id });
+  // Once the destination is switched on, the application runs there, even if a later step fails:
+  // a migration now would switch it off again.
+  const onStep: Switch["onStep"] = (step) => {
+    if (step.name === "activate-destination" && step.status === "done") dr.setState(name, { ...dr.state(name), active: "destination" });
+    opts.onStep?.(step);
+  };
+  const result = await failover(ctx, dr.pair(spec.pair), spec, { ...opts, onStep, store: fileSwitchoverStore(dr.switchoverDir) });
+  dr.setState(name, { ...dr.state(name), failover: result.id });
   return result;
 }
 
@@ -64,7 +70,9 @@ export async function failoverMigration(ctx: MigrationContext, dr: DrStore, name
 export async function failbackMigration(ctx: MigrationContext, dr: DrStore, name: string, opts: Switch = {}): Promise<SwitchoverState> {
   const spec = dr.migration(name);
   if (dr.state(name).active !== "destination" && !opts.resume) throw new DrError(`migration "${name}" is not failed over; nothing to fail back`);
-  const result = await failback(ctx, dr.pair(spec.pair), spec, { ...opts, store: fileSwitchoverStore(dr.switchoverDir) });
-  if (result.status === "done") dr.setState(name, { ...dr.state(name), active: "source" });
-  return result;
+  const onStep: Switch["onStep"] = (step) => {
+    if (step.name === "activate-source" && step.status === "done") dr.setState(name, { ...dr.state(name), active: "source" });
+    opts.onStep?.(step);
+  };
+  return failback(ctx, dr.pair(spec.pair), spec, { ...opts, onStep, store: fileSwitchoverStore(dr.switchoverDir) });
 }

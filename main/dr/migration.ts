@@ -10,6 +10,7 @@ import type { Obj } from "../backup/capture-rules";
 import { KubernetesObjectApi } from "@kubernetes/client-node";
 import { discoverKinds, listKind } from "../clusters/inventory";
 import { mapLimit } from "../repo/concurrency";
+import { applyRetention } from "../repo/prune";
 import { loadIndex } from "../repo/repo-index";
 import type { Repository } from "../repo/repository";
 import { restoreObjects, selectObjects, type RestoreResult } from "../restore/restore";
@@ -80,7 +81,7 @@ export function purgeCandidates(live: Obj[], backup: Obj[]): Obj[] {
   return live.filter((o) => !o.metadata?.ownerReferences?.length && !present.has(`${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`));
 }
 
-export async function runMigration(ctx: MigrationContext, pair: ClusterPair, spec: MigrationSpec, opts: { signal?: AbortSignal; onStep?: (step: string) => void } = {}): Promise<MigrationRun> {
+export async function runMigration(ctx: MigrationContext, pair: ClusterPair, spec: MigrationSpec, opts: { signal?: AbortSignal; onStep?: (step: string) => void; keep?: number } = {}): Promise<MigrationRun> {
   const startedAt = new Date().toISOString();
   const src = ctx.kubeConfig(pair.source);
   const dst = ctx.kubeConfig(pair.destination);
@@ -92,6 +93,8 @@ export async function runMigration(ctx: MigrationContext, pair: ClusterPair, spe
     spec: { namespaces: spec.namespaces, labelSelector: spec.labelSelector, includeKinds: spec.includeKinds, excludeKinds: spec.excludeKinds },
   }, { signal: opts.signal });
   const backup = (await readResources(repo, snapshot)).map((o) => label(o, spec.name));
+  // The policy's N copies of this migration's history; older ones are forgotten (prune frees them later).
+  if (opts.keep) await applyRetention(repo, opts.keep, { group: `migration-${spec.name}` });
 
   opts.onStep?.("apply");
   const jobId = newJobId();
