@@ -95,7 +95,7 @@ export function halfDoneWarning(s: SwitchoverState, pair: Pick<ClusterPair, "sou
   if (s.status === "done") return undefined;
   if (s.kind === "failover") {
     if (done("activate-destination")) {
-      return `the application is switched on at ${pair.destination}, but Lifeboat counts ${pair.source} as active until this failover completes: a migration run now would switch ${pair.destination} off again (pause the migration if the daemon runs it)`;
+      return `the application is switched on at ${pair.destination} but not Ready there; migrations stay stopped until a failback (resume this failover once the cause is fixed)`;
     }
     if (done("deactivate-source")) return `the application is switched off on ${pair.source} and not yet on at ${pair.destination}: it runs nowhere until the failover is resumed`;
     return undefined;

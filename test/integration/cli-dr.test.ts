@@ -316,7 +316,7 @@ describe("failover and failback", () => {
     expect(over.code, over.stderr).toBe(1);
     expect(over.stderr).toMatch(/^deactivate-source: done, 1 workload\(s\) switched off\nlast-sync: done, synced snapshot [0-9a-f]{8} \(\d+ new bytes\)\nactivate-destination: done, 1 workload\(s\) switched on\nwait-ready: failed, Deployment\/web: 0\/3 ready\n/m);
     expect(over.stderr).toMatch(/^error: failover of "shop" failed at step wait-ready: Deployment\/web: 0\/3 ready$/m);
-    expect(over.stderr).toMatch(/^warning: the application is switched on at b, but Lifeboat counts a as active until this failover completes/m);
+    expect(over.stderr).toMatch(/^warning: the application is switched on at b but not Ready there; migrations stay stopped until a failback/m);
     const id = /^hint: once the cause is fixed, continue it: lifeboat failover shop --resume ([0-9a-f-]{36})$/m.exec(over.stderr)?.[1];
     expect(id, over.stderr).toBeTruthy();
     expect(over.stdout).toMatch(/^Failover of "shop" FAILED at step wait-ready \(failover [0-9a-f-]{36}\)\.\nSTEP +STATUS +DETAIL\ndeactivate-source +done +1 workload\(s\) switched off\n/);
@@ -325,19 +325,20 @@ describe("failover and failback", () => {
     expect(web(b)).toBe("3/");
 
     const resumedAt = new Date().toISOString();
-    const [resumed, badId, failback] = await Promise.all([
+    // Switched on at b, so counted active there: a migration now would switch it off again.
+    const [resumed, badId, migrate] = await Promise.all([
       lbJson<SwitchJson>(["failover", "shop", "--resume", id!.slice(0, 8), "-y", "--ready-timeout", "1s"], 1),
       lb(["failover", "shop", "--resume", "feed", "-y"]),
-      lb(["failback", "shop", "-y"]),
+      lb(["migration", "run", "shop"]),
     ]);
-    expect(resumed).toMatchObject({ id, status: "failed", active: "source" });
+    expect(resumed).toMatchObject({ id, status: "failed", active: "destination" });
     expect(resumed.steps.map((s) => `${s.name}:${s.status}`)).toEqual(["deactivate-source:done", "last-sync:done", "activate-destination:done", "wait-ready:failed"]);
     expect(resumed.steps.slice(0, 3).every((s) => s.endedAt! < resumedAt)).toBe(true);
     expect(resumed.steps[3]!.endedAt! > resumedAt).toBe(true);
     expect(badId.code).toBe(2);
     expect(badId.stderr).toMatch(new RegExp(`^error: --resume: no failover "feed" of migration "shop" \\(unfinished: ${id}\\)`));
-    expect(failback.code).toBe(1);
-    expect(failback.stderr).toMatch(new RegExp(`^error: migration "shop" is not failed over: .*\\nhint: its failover ${id} did not complete; continue it with`, "m"));
+    expect(migrate.code).toBe(1);
+    expect(migrate.stderr).toMatch(/fail back first/);
   });
 
   test("CronJobs fail over and back: RTO printed, migrations refused while failed over, both sides as they ran", async () => {
@@ -366,16 +367,16 @@ describe("failover and failback", () => {
       lbJson<MigrationsJson>(["migration", "get"]),
       lbJson<{ active: string; failover: SwitchJson & { kind: string } }>(["migration", "describe", "jobs"]),
     ]);
-    expect(list.migrations.map((m) => [m.name, m.active])).toEqual([["jobs", "source"], ["shop", "source"]]);
+    expect(list.migrations.map((m) => [m.name, m.active])).toEqual([["jobs", "source"], ["shop", "destination"]]);
     expect(described).toMatchObject({ active: "source", failover: { kind: "failover", status: "done" } });
     expect(described.failover.rtoSeconds).toBeGreaterThan(0);
   });
 
   test("pause and resume; a pair in use is not deleted; --help at every level", async () => {
-    const paused = await lbJson<{ migration: { paused: boolean } }>(["migration", "pause", "shop"]);
+    const paused = await lbJson<{ migration: { paused: boolean } }>(["migration", "pause", "jobs"]);
     expect(paused.migration.paused).toBe(true);
     const [status, inUse, rootHelp, groupHelp, scheduleHelp, failbackHelp] = await Promise.all([
-      lbJson<MigrationsJson>(["migration", "get", "shop"]),
+      lbJson<MigrationsJson>(["migration", "get", "jobs"]),
       lb(["clusterpair", "delete", "prod-dr"]),
       lb(["--help"]),
       lb(["clusterpair"]),
@@ -391,7 +392,7 @@ describe("failover and failback", () => {
     expect(failbackHelp.stdout).toMatch(/^Usage:\n {2}lifeboat failback MIGRATION \[--resume ID\]/m);
     expect([rootHelp.code, groupHelp.code, scheduleHelp.code, failbackHelp.code]).toEqual([0, 0, 0, 0]);
 
-    const resumed = await lbJson<{ migration: { paused: boolean }; nextRun: string }>(["migration", "resume", "shop"]);
+    const resumed = await lbJson<{ migration: { paused: boolean }; nextRun: string }>(["migration", "resume", "jobs"]);
     expect(resumed.migration.paused).toBe(false);
     expect((await lbJson<{ deleted: string }>(["clusterpair", "delete", "down"])).deleted).toBe("down");
   });

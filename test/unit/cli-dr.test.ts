@@ -89,7 +89,7 @@ describe("failover and failback", () => {
   test("the step that failed, and where the application stands when a switch stopped half way", () => {
     const atReady = state("failover", [["deactivate-source", "done"], ["last-sync", "done"], ["activate-destination", "done"], ["wait-ready", "failed"]]);
     expect(failedStep(atReady)?.name).toBe("wait-ready");
-    expect(halfDoneWarning(atReady, pair)).toMatch(/^the application is switched on at dr, but Lifeboat counts prod as active/);
+    expect(halfDoneWarning(atReady, pair)).toMatch(/^the application is switched on at dr but not Ready there; migrations stay stopped until a failback/);
     const atSync = state("failover", [["deactivate-source", "done"], ["last-sync", "failed"], ["activate-destination", "pending"], ["wait-ready", "pending"]]);
     expect(halfDoneWarning(atSync, pair)).toMatch(/^the application is switched off on prod and not yet on at dr: it runs nowhere/);
     expect(halfDoneWarning(state("failover", [["deactivate-source", "failed"]]), pair)).toBeUndefined();
