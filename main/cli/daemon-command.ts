@@ -147,11 +147,7 @@ async function serve(ctx: Context, once: boolean): Promise<number> {
     running++;
     const opened: Repository[] = [];
     const protection: ProtectionContext = {
-      kubeConfig(name) {
-        const cluster = clusters.list().find((c) => c.name === name);
-        if (!cluster) throw new Error(`no cluster named "${name}" (removed with \`lifeboat cluster remove\`?)`);
-        return clusters.kubeConfig(cluster.id);
-      },
+      kubeConfig: (name) => clusters.kubeConfigByName(name),
       async openRepository(name) {
         const repo = await locations.openRepository(name);
         opened.push(repo);

@@ -22,11 +22,7 @@ export interface DrContext extends MigrationContext {
 
 export function drContext(home: string, clusters: ClusterRegistry, locations: LocationRegistry, track: (opened: Closeable) => void): DrContext {
   return {
-    kubeConfig(name) {
-      const cluster = clusters.list().find((c) => c.name === name);
-      if (!cluster) throw new Error(`no cluster named "${name}" (removed with \`lifeboat cluster remove\`?)`);
-      return clusters.kubeConfig(cluster.id);
-    },
+    kubeConfig: (name) => clusters.kubeConfigByName(name),
     async openRepository(name) {
       const repo = await locations.openRepository(name);
       track(repo.location);

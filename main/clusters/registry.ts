@@ -105,6 +105,13 @@ export class ClusterRegistry {
     this.store.save(records.filter((c) => c.id !== id));
   }
 
+  /** The engine's handle on a cluster found by its name (schedules and pairs refer to clusters by name). */
+  kubeConfigByName(name: string): KubeConfig {
+    const cluster = this.list().find((c) => c.name === name);
+    if (!cluster) throw new ClusterError("other", `no cluster named "${name}" (removed with \`lifeboat cluster remove\`?)`);
+    return this.kubeConfig(cluster.id);
+  }
+
   /** The engine's handle on a cluster (credentials included): never sent to the UI. */
   kubeConfig(id: string): KubeConfig {
     const record = this.store.load().find((c) => c.id === id);
