@@ -9,10 +9,12 @@ declare global {
 }
 
 export class EngineError extends Error {
-  constructor(readonly code: ApiError["code"] | "unreachable", message: string) {
+  constructor(readonly code: ApiError["code"], message: string, readonly hint?: string, readonly field?: string) {
     super(message);
   }
 }
+
+let events: EventSource | undefined;
 
 const servedApi: LifeboatApi = {
   async call<C extends CallName>(name: C, request: CallRequest<C>): Promise<CallResponse<C>> {
@@ -29,14 +31,15 @@ const servedApi: LifeboatApi = {
     }
     if (res.status === 401) throw new EngineError("unreachable", "This page's session has expired: open the URL that `npm start` printed.");
     const reply = (await res.json()) as { ok: true; result: CallResponse<C> } | { ok: false; error: ApiError };
-    if (!reply.ok) throw new EngineError(reply.error.code, reply.error.message);
+    if (!reply.ok) throw new EngineError(reply.error.code, reply.error.message, reply.error.hint, reply.error.field);
     return reply.result;
   },
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void) {
-    const source = new EventSource("/api/events");
+    // One event stream for every listener; EventSource reconnects by itself after a network blip.
+    events ??= new EventSource("/api/events");
     const handler = (e: MessageEvent<string>) => listener(JSON.parse(e.data) as ApiEvents[E]);
-    source.addEventListener(event, handler);
-    return () => source.close();
+    events.addEventListener(event, handler);
+    return () => events?.removeEventListener(event, handler);
   },
 };
 

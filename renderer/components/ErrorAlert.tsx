@@ -1,0 +1,12 @@
+import { Alert } from "@patternfly/react-core";
+
+/** An engine error as an admin reads it: what failed, and the hint on what to do when there is one. */
+export function ErrorAlert({ error, title = "Something went wrong" }: { error?: Error & { hint?: string; code?: string }; title?: string }) {
+  if (!error) return null;
+  return (
+    <Alert variant="danger" isInline title={title} role="alert">
+      <p>{error.message}</p>
+      {error.hint && <p>{error.hint}</p>}
+    </Alert>
+  );
+}
