@@ -1,22 +1,49 @@
-// The preload exposes exactly the shared API contract to the sandboxed renderer, nothing else.
+// The preload exposes exactly the shared API contract to the sandboxed renderer, nothing else, in
+// two forms over the same two channels:
+//   - window.lifeboatRaw: the engine's { ok, result | error } envelopes as they are, and events as
+//     (name, payload). renderer/api.ts uses it: Error objects lose their own properties crossing the
+//     context bridge, and the UI needs an error's code, hint and field;
+//   - window.lifeboat: the LifeboatApi itself, for anything else (errors as plain Errors).
 import { contextBridge, ipcRenderer } from "electron";
-import { IPC, type ApiError, type ApiEvents, type CallName, type CallRequest, type CallResponse, type EventName, type LifeboatApi } from "../shared/api";
+import { EVENT_NAMES, IPC, type ApiError, type ApiEvents, type CallName, type CallRequest, type CallResponse, type EventName, type LifeboatApi } from "../shared/api";
 
-type Envelope<T> = { ok: true; result: T } | { ok: false; error: ApiError };
+type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiError };
+type RawListener = (name: EventName, payload: unknown) => void;
 
-const api: LifeboatApi = {
-  async call<C extends CallName>(name: C, request: CallRequest<C>): Promise<CallResponse<C>> {
-    const reply = (await ipcRenderer.invoke(IPC.call, name, request)) as Envelope<CallResponse<C>>;
-    if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
-    return reply.result;
-  },
-  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void) {
-    const handler = (_e: unknown, name: string, payload: ApiEvents[E]) => {
-      if (name === event) listener(payload);
-    };
-    ipcRenderer.on(IPC.event, handler);
-    return () => ipcRenderer.off(IPC.event, handler);
+// One IPC listener for however many subscribers the renderer has.
+const listeners = new Set<RawListener>();
+ipcRenderer.on(IPC.event, (_event, name: unknown, payload: unknown) => {
+  if (!(EVENT_NAMES as readonly unknown[]).includes(name)) return;
+  for (const listener of [...listeners]) {
+    try {
+      listener(name as EventName, payload);
+    } catch (err) {
+      console.error(err);
+    }
+  }
+});
+
+const raw = {
+  invoke: (name: string, request: unknown): Promise<Envelope> => ipcRenderer.invoke(IPC.call, name, request) as Promise<Envelope>,
+  on(listener: RawListener): () => void {
+    if (typeof listener !== "function") throw new TypeError("lifeboatRaw.on needs a function");
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
   },
 };
 
+const api: LifeboatApi = {
+  async call<C extends CallName>(name: C, request: CallRequest<C>): Promise<CallResponse<C>> {
+    const reply = (await raw.invoke(name, request)) as Envelope<CallResponse<C>>;
+    if (!reply.ok) throw new Error(reply.error.message);
+    return reply.result;
+  },
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void) {
+    return raw.on((name, payload) => {
+      if (name === event) listener(payload as ApiEvents[E]);
+    });
+  },
+};
+
+contextBridge.exposeInMainWorld("lifeboatRaw", raw);
 contextBridge.exposeInMainWorld("lifeboat", api);

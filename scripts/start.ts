@@ -6,8 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createEngineHost } from "../main/api/engine-host";
-import { startServedHost } from "../main/api/served";
+import { serveEngine } from "../main/api/serve";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const servedOnly = process.argv.includes("--served");
@@ -34,14 +33,7 @@ function electronBinary(): { path?: string; reason?: string } {
 }
 
 async function serve(): Promise<void> {
-  const host = await startServedHost({ engine: createEngineHost({ host: "served" }), staticDir: join(root, "dist", "renderer") });
-  console.log(`\nLifeboat is running in served mode. Open this URL in a browser (it holds this session's token):\n\n  ${host.url}\n\nPress Ctrl+C to stop.`);
-  const shutdown = () => {
-    host.emit("app.closing", { reason: "The Lifeboat engine was stopped." });
-    void host.close().then(() => process.exit(0));
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+  await serveEngine({ staticDir: join(root, "dist", "renderer") });
 }
 
 async function main(): Promise<void> {

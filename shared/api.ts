@@ -305,9 +305,26 @@ export const ClusterSourceSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("default-kubeconfig") }),
 ]);
 
-const RuleActionInput = z.looseObject({ name: z.string().min(1) });
-export const RuleSetSchema = z.looseObject({ pre: z.array(RuleActionInput).optional(), post: z.array(RuleActionInput).optional() });
-export type RuleSet = z.infer<typeof RuleSetSchema>;
+/** One pre or post action (see main/rules/schema.ts for what each field means). */
+export interface RuleActionView {
+  name?: string;
+  namespace?: string;
+  podSelector: string;
+  container?: string;
+  command: string | string[];
+  runIn?: "all" | "one";
+  background?: boolean;
+  timeoutSeconds?: number;
+  onFailure?: "fail" | "continue";
+}
+
+export interface RuleSet {
+  pre: RuleActionView[];
+  post: RuleActionView[];
+}
+
+// Only the shape here: the engine checks every action (main/rules/schema.ts) and names each wrong field.
+export const RuleSetSchema = z.custom<RuleSet>((v) => typeof v === "object" && v !== null && !Array.isArray(v), "rules must be an object with pre and post lists");
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time is HH:MM");
 const keep = z.number().int().min(1, "keep at least 1 copy").max(1000);

@@ -124,6 +124,16 @@ export async function startServedHost(opts: { engine: EngineHost; staticDir: str
     });
   });
 
+  const emit = <E extends EventName>(event: E, payload: ApiEvents[E]) => {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
+    for (const s of eventStreams) s.write(frame);
+  };
+  const unsubscribe = opts.engine.subscribe(emit);
+  // A comment now and then keeps idle proxies and the browser from dropping the stream.
+  const keepAlive = setInterval(() => {
+    for (const s of eventStreams) s.write(": keep-alive\n\n");
+  }, 20_000).unref();
+
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
     server.listen(port, "127.0.0.1", () => ok());
@@ -135,11 +145,10 @@ export async function startServedHost(opts: { engine: EngineHost; staticDir: str
     url: `http://127.0.0.1:${port}/?token=${token}`,
     token,
     port,
-    emit(event, payload) {
-      const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
-      for (const s of eventStreams) s.write(frame);
-    },
+    emit,
     async close() {
+      unsubscribe();
+      clearInterval(keepAlive);
       for (const s of eventStreams) s.end();
       await new Promise<void>((ok) => server.close(() => ok()));
     },

@@ -185,7 +185,7 @@ async function serve(ctx: Context, once: boolean): Promise<number> {
     closing.add(p);
     void p.then(() => closing.delete(p));
   };
-  const migrationCtx = drContext(ctx.state.home, clusters, locations, (opened) => {
+  const migrationCtx = drContext(clusters, locations, (opened) => {
     const id = runContext.getStore();
     const owner = id !== undefined ? openedBy.get(id) : undefined;
     if (owner) owner.push(opened);

@@ -5,8 +5,7 @@
 import type { ClusterRegistry } from "../clusters/registry";
 import { checkPair, type ClusterPair, type PairStatus } from "../dr/cluster-pair";
 import type { MigrationContext } from "../dr/index";
-import { openLocation } from "../locations/index";
-import { fileLocationStore, type LocationRegistry } from "../locations/registry";
+import type { LocationRegistry } from "../locations/registry";
 import type { Location } from "../locations/types";
 import { RepositoryError } from "../repo/repository";
 import type { State } from "./state";
@@ -20,7 +19,7 @@ export interface DrContext extends MigrationContext {
   location(name: string): Location;
 }
 
-export function drContext(home: string, clusters: ClusterRegistry, locations: LocationRegistry, track: (opened: Closeable) => void): DrContext {
+export function drContext(clusters: ClusterRegistry, locations: LocationRegistry, track: (opened: Closeable) => void): DrContext {
   return {
     kubeConfig: (name) => clusters.kubeConfigByName(name),
     async openRepository(name) {
@@ -29,11 +28,9 @@ export function drContext(home: string, clusters: ClusterRegistry, locations: Lo
       return repo;
     },
     // The location itself, not its repository: checkPair creates a missing bucket, which opening the
-    // repository would fail on. The registry offers no such handle, so the record is read here.
+    // repository would fail on.
     location(name) {
-      const record = fileLocationStore(home).load().find((l) => l.name === name);
-      if (!record) throw new Error(`no location named "${name}" (removed with \`lifeboat location remove\`?)`);
-      const location = openLocation(record.config);
+      const location = locations.openLocation(name);
       track(location);
       return location;
     },
@@ -66,6 +63,6 @@ export async function checkPairForMigrations(ctx: DrContext, pair: Pick<ClusterP
 export async function commandRuntime(state: State): Promise<{ ctx: DrContext; close(): Promise<void> }> {
   const [clusters, locations] = await Promise.all([state.clusters(), state.locations()]);
   const opened: Closeable[] = [];
-  const ctx = drContext(state.home, clusters, locations, (c) => opened.push(c));
+  const ctx = drContext(clusters, locations, (c) => opened.push(c));
   return { ctx, close: async () => void (await Promise.allSettled(opened.splice(0).map((c) => c.close()))) };
 }

@@ -14,13 +14,14 @@ import { migrationGroup } from "./migration-commands";
 import { createReporter } from "./progress";
 import { restoreGroup } from "./restore-commands";
 import { scheduleGroup } from "./schedule-commands";
+import { serveGroup } from "./serve-command";
 import { schedulePolicyGroup } from "./schedule-policy-commands";
 import { lifeboatHome, State } from "./state";
 import { failbackGroup, failoverGroup } from "./switchover-commands";
 
 const GROUPS: Group[] = [
   clusterGroup, locationGroup, backupGroup, restoreGroup, schedulePolicyGroup, scheduleGroup,
-  clusterPairGroup, migrationGroup, failoverGroup, failbackGroup, daemonGroup,
+  clusterPairGroup, migrationGroup, failoverGroup, failbackGroup, daemonGroup, serveGroup,
 ];
 
 /** The command words (group, verb) before the first flag other than the global ones, and the rest. */

@@ -1,5 +1,6 @@
 // The CLI's state directory: $LIFEBOAT_HOME, else $XDG_CONFIG_HOME/lifeboat, else ~/.config/lifeboat.
-// It holds clusters.json and locations.json (the engine's registries, mode 0600), restores/, one
+// It holds clusters.json and locations.json (the engine's registries, mode 0600, sealed by the
+// credential vault: vault.key, or vault.salt and vault.check with LIFEBOAT_PASSPHRASE), restores/, one
 // record per restore so `restore describe` can show a restore after the command that ran it ended,
 // the schedule store's files (schedule-policies.json, schedules.json, schedule-state/), the DR
 // store's (cluster-pairs.json, migrations.json, migration-state/, switchovers/) and daemon.pid while
@@ -17,6 +18,7 @@ import type { RestoreItemResult, RestoreAction } from "../restore/restore";
 import type { RestoreRequest } from "../restore/job";
 import type { VolumeRestoreResult } from "../volumes/restore";
 import type { WorkloadReadiness } from "../restore/readiness";
+import { defaultVault, type Vault } from "../vault/index";
 import { UsageError } from "./args";
 
 export function lifeboatHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -93,18 +95,27 @@ export class State {
   private locationRegistry?: Promise<LocationRegistry>;
   private scheduleStore?: Promise<ScheduleStore>;
   private drStore?: Promise<DrStore>;
+  private sealer?: Vault;
 
-  constructor(readonly home: string) {
+  /** `vault` seals clusters.json and locations.json; by default the state directory's own (defaultVault). */
+  constructor(readonly home: string, vault?: Vault) {
     this.restores = new RestoreRecords(join(home, "restores"));
+    this.sealer = vault;
+  }
+
+  /** Opened on first use: a passphrase costs a key derivation, which `--help` should not pay. */
+  get vault(): Vault {
+    this.sealer ??= defaultVault(this.home);
+    return this.sealer;
   }
 
   clusters(): Promise<ClusterRegistry> {
-    this.clusterRegistry ??= import("../clusters/registry").then(({ ClusterRegistry, fileClusterStore }) => new ClusterRegistry(fileClusterStore(this.home)));
+    this.clusterRegistry ??= import("../clusters/registry").then(({ ClusterRegistry, fileClusterStore }) => new ClusterRegistry(fileClusterStore(this.home, this.vault)));
     return this.clusterRegistry;
   }
 
   locations(): Promise<LocationRegistry> {
-    this.locationRegistry ??= import("../locations/registry").then(({ LocationRegistry, fileLocationStore }) => new LocationRegistry(fileLocationStore(this.home)));
+    this.locationRegistry ??= import("../locations/registry").then(({ LocationRegistry, fileLocationStore }) => new LocationRegistry(fileLocationStore(this.home, this.vault)));
     return this.locationRegistry;
   }
 

@@ -2,12 +2,13 @@
 // a context of the user's default kubeconfig; it is tested before it is kept, and kept as a
 // self-contained kubeconfig inside the engine. Listings carry names and a credential fingerprint,
 // never the credentials themselves. The store is clusters.json, mode 0600, in the engine's data
-// directory; encrypting it at rest is the credential vault's job (desktop app issue).
+// directory, sealed by the credential vault (main/vault): the kubeconfigs are never on disk in clear.
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { defaultVault, sealedJsonFile, type SealedJsonFile, type Vault } from "../vault/index";
 import { testConnection, type ConnectionReport } from "./connection";
 import { ClusterError, contextsOf, extractContext, loadKubeconfig, type AuthMethod, type KubeContext } from "./kubeconfig";
 
@@ -37,17 +38,18 @@ export interface ClusterStore {
   save(records: ClusterRecord[]): void;
 }
 
-/** A JSON file readable only by its owner, replaced atomically. */
-export function fileClusterStore(dir: string): ClusterStore {
-  const file = join(dir, "clusters.json");
+/**
+ * clusters.json, sealed by `vault` (by default the data directory's own: see defaultVault), readable
+ * only by its owner and replaced atomically. A plain file from before the vault is read and sealed
+ * on the next save.
+ */
+export function fileClusterStore(dir: string, vault?: Vault): ClusterStore {
+  let file: SealedJsonFile<{ version: 1; clusters: ClusterRecord[] }> | undefined;
+  // The vault is opened on first use: listing commands that never touch the store pay nothing.
+  const store = () => (file ??= sealedJsonFile(join(dir, "clusters.json"), vault ?? defaultVault(dir)));
   return {
-    load: () => (existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { clusters: ClusterRecord[] }).clusters : []),
-    save(records) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const tmp = `${file}.tmp-${process.pid}`;
-      writeFileSync(tmp, JSON.stringify({ version: 1, clusters: records }, null, 2), { mode: 0o600 });
-      renameSync(tmp, file);
-    },
+    load: () => store().load()?.clusters ?? [],
+    save: (records) => store().save({ version: 1, clusters: records }),
   };
 }
 

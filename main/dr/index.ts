@@ -5,12 +5,12 @@ import type { ScheduleStore } from "../schedule/store";
 import { Scheduler, type SchedulerEvent } from "../schedule/scheduler";
 import { failback, failover, fileSwitchoverStore, type SwitchoverOptions, type SwitchoverState } from "./failover";
 import { runMigration, type MigrationContext, type MigrationRun } from "./migration";
-import { DrError, type DrStore } from "./store";
+import { DrError, HISTORY_RUNS, type DrStore } from "./store";
 
 export { checkPair, type ClusterPair, type PairStatus } from "./cluster-pair";
 export { activate, deactivate } from "./activation";
 export { runMigration, type MigrationContext, type MigrationRun, type MigrationSpec } from "./migration";
-export { DrError, DrStore, type MigrationState } from "./store";
+export { DrError, DrStore, HISTORY_RUNS, type MigrationState } from "./store";
 export type { SwitchoverState } from "./failover";
 
 export const migrationScheduleId = (name: string) => `migration-${name}`;
@@ -22,7 +22,8 @@ export async function runRecordedMigration(ctx: MigrationContext, store: DrStore
   if (state.active === "destination") throw new DrError(`migration "${name}" is failed over: the application runs on the destination; fail back first`);
   try {
     const run = await runMigration(ctx, store.pair(spec.pair), spec, opts);
-    store.setState(name, { ...store.state(name), lastRun: run, ...(run.ok ? { lastSuccess: run, lastError: undefined } : { lastError: run.failed.map((f) => `${f.kind}/${f.name}: ${f.reason}`).join("; ") || "a volume could not be synced" }) });
+    const history = [...(store.state(name).history ?? []), run].slice(-HISTORY_RUNS);
+    store.setState(name, { ...store.state(name), lastRun: run, history, ...(run.ok ? { lastSuccess: run, lastError: undefined } : { lastError: run.failed.map((f) => `${f.kind}/${f.name}: ${f.reason}`).join("; ") || "a volume could not be synced" }) });
     return run;
   } catch (err) {
     store.setState(name, { ...store.state(name), lastError: err instanceof Error ? err.message : String(err) });

@@ -21,7 +21,12 @@ export interface MigrationState {
   lastSuccess?: MigrationRun;
   lastError?: string;
   failover?: string;
+  /** The latest runs, oldest first (the console's RPO timeline). */
+  history?: MigrationRun[];
 }
+
+/** How many runs a migration's state keeps for its RPO timeline. */
+export const HISTORY_RUNS = 60;
 
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 

@@ -1,13 +1,12 @@
 // The backup locations Lifeboat knows, each with the password of the repository it holds. A location
 // is kept only after it proved usable: the probe (write, read, list, delete) passed and its
 // repository opened with the password, or was created when the location held none. Listings carry
-// no secrets. The store is locations.json, mode 0600, in the engine's data directory; it holds the
-// storage credentials and repository passwords in clear text for now: the credential vault
-// (issue 5) will encrypt them at rest.
+// no secrets. The store is locations.json, mode 0600, in the engine's data directory; the storage
+// credentials and repository passwords in it are sealed by the credential vault (main/vault).
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Repository, RepositoryError } from "../repo/repository";
+import { defaultVault, sealedJsonFile, type SealedJsonFile, type Vault } from "../vault/index";
 import { parseLocationConfig, type LocationConfig } from "./config";
 import { openLocation } from "./index";
 import { LocationError, type Location, type LocationKind, type ValidationResult } from "./types";
@@ -33,17 +32,18 @@ export interface LocationStore {
   save(records: LocationRecord[]): void;
 }
 
-/** A JSON file readable only by its owner, replaced atomically. */
-export function fileLocationStore(dir: string): LocationStore {
-  const file = join(dir, "locations.json");
+/**
+ * locations.json, sealed by `vault` (by default the data directory's own: see defaultVault),
+ * readable only by its owner and replaced atomically. A plain file from before the vault is read and
+ * sealed on the next save.
+ */
+export function fileLocationStore(dir: string, vault?: Vault): LocationStore {
+  let file: SealedJsonFile<{ version: 1; locations: LocationRecord[] }> | undefined;
+  // The vault is opened on first use: commands that never touch the store pay nothing.
+  const store = () => (file ??= sealedJsonFile(join(dir, "locations.json"), vault ?? defaultVault(dir)));
   return {
-    load: () => (existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { locations: LocationRecord[] }).locations : []),
-    save(records) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const tmp = `${file}.tmp-${process.pid}`;
-      writeFileSync(tmp, JSON.stringify({ version: 1, locations: records }, null, 2), { mode: 0o600 });
-      renameSync(tmp, file);
-    },
+    load: () => store().load()?.locations ?? [],
+    save: (records) => store().save({ version: 1, locations: records }),
   };
 }
 
@@ -121,6 +121,14 @@ export class LocationRegistry {
     const records = this.store.load();
     if (!records.some((l) => l.name === name)) throw new LocationError("other", this.unknown(name, records));
     this.store.save(records.filter((l) => l.name !== name));
+  }
+
+  /**
+   * The location itself, not its repository (the caller closes it): a DR pair check creates a
+   * missing bucket, which opening the repository would fail on.
+   */
+  openLocation(name: string): Location {
+    return openLocation(this.record(name).config);
   }
 
   /** The probe again, then the repository with the stored password (it may have been changed elsewhere). */

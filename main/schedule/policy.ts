@@ -102,3 +102,16 @@ export function describePolicy(policy: SchedulePolicy): string {
       return `monthly on day ${policy.dates.join(", ")} at ${policy.time}${zone} (the last day in shorter months)${copies}`;
   }
 }
+
+/** The longest wait between two runs over the next `sample` runs, in seconds: the RPO a policy promises. */
+export function policyPeriodSeconds(policy: SchedulePolicy, from: Date = new Date(), sample = 16): number {
+  if (policy.kind === "interval") return policy.minutes * 60;
+  let longest = 0;
+  let previous = nextRunAfter(policy, from);
+  for (let i = 0; i < sample; i++) {
+    const next = nextRunAfter(policy, previous);
+    longest = Math.max(longest, next.getTime() - previous.getTime());
+    previous = next;
+  }
+  return longest / 1000;
+}

@@ -29,7 +29,11 @@ export class ScheduleStore implements StateStore {
   /** One file per schedule: the daemon and a `schedule run` in another shell never overwrite each other's state. */
   private readonly stateDir: string;
 
-  constructor(dir: string) {
+  /**
+   * `otherUsers` names what else runs on a policy (DR migrations keep theirs in the DR store), so a
+   * policy still in use is never deleted from under it.
+   */
+  constructor(dir: string, private readonly otherUsers: () => Array<{ name: string; policy: string }> = () => []) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.policiesFile = join(dir, "schedule-policies.json");
     this.schedulesFile = join(dir, "schedules.json");
@@ -55,7 +59,7 @@ export class ScheduleStore implements StateStore {
   }
 
   removePolicy(name: string): void {
-    const users = this.schedules().filter((s) => s.policy === name).map((s) => s.name);
+    const users = this.usage()[name] ?? [];
     if (users.length) throw new PolicyError(`schedule policy "${name}" is used by ${users.join(", ")}; remove or change those first`);
     this.policy(name);
     writeJson(this.policiesFile, this.policies().filter((p) => p.name !== name));
@@ -64,7 +68,7 @@ export class ScheduleStore implements StateStore {
   /** Where each policy is used. */
   usage(): Record<string, string[]> {
     const usage: Record<string, string[]> = Object.fromEntries(this.policies().map((p) => [p.name, []]));
-    for (const s of this.schedules()) (usage[s.policy] ??= []).push(s.name);
+    for (const s of [...this.schedules(), ...this.otherUsers()]) (usage[s.policy] ??= []).push(s.name);
     return usage;
   }
 

@@ -10,6 +10,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { startCluster, type TestCluster } from "../support/cluster";
 import { startMinio, type MinioServer } from "../support/objectstores";
 import { cliRunner } from "../support/cli";
+import { fileLocationStore } from "../../main/locations/registry";
 import { waitFor } from "../support/proc";
 
 let cluster: TestCluster;
@@ -156,6 +157,10 @@ describe("locations", () => {
     expect(s3).toMatchObject({ created: true, location: { address: expect.stringContaining(`s3://${bucket}`) } });
     expect(local.created).toBe(true);
     expect(statSync(join(home, "locations.json")).mode & 0o777).toBe(0o600);
+    // Sealed at rest: neither the storage key nor the repository password is in the file in clear.
+    const sealed = readFileSync(join(home, "locations.json"), "utf8");
+    expect(sealed).not.toContain(minio.secretKey);
+    expect(sealed).not.toContain("correct horse battery staple");
 
     // The same bucket under another name: the repository is opened, not created; with a wrong password, refused.
     const [same, wrong] = await Promise.all([
@@ -248,6 +253,7 @@ describe("backup and restore", () => {
     const missing = await lb(["backup", "describe", "shop", "--location", "minio"]);
     expect(missing.code).toBe(2); // a reference to nothing is bad input
     expect(missing.stderr).toMatch(/^error: no backup "shop" in this location \(it has 0 backup\(s\)\)/);
-    expect(readFileSync(join(home, "locations.json"), "utf8")).toContain("minio");
+    // locations.json is sealed by the vault: read it through the store, as the engine does.
+    expect(fileLocationStore(home).load().map((l) => l.name)).toContain("minio");
   });
 });

@@ -1,7 +1,7 @@
 // The Electron binary cannot be fetched on these machines, so the shell is proven as far as it can
 // be here: it type-checks (npm run typecheck) and bundles the way Electron needs to load it.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, test } from "vitest";
 
@@ -22,6 +22,43 @@ test("the shell bundles: ESM main with the engine inside, CommonJS preload, elec
   expect(preload).not.toMatch(/^import /m);
   expect(preload).toContain("lifeboat:call");
   expect(preload).toContain('exposeInMainWorld("lifeboat"');
+  // Envelopes, so the renderer keeps an error's code, hint and field (lost on Error objects).
+  expect(preload).toContain('exposeInMainWorld("lifeboatRaw"');
+  expect(preload).toContain("lifeboat:event");
+});
+
+test("the security checklist is in the bundle", () => {
+  const main = readFileSync("dist/electron/main.mjs", "utf8");
+  // The header CSP is exactly the page's own meta policy.
+  const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(readFileSync("renderer/index.html", "utf8"))?.[1];
+  expect(meta).toBeTruthy();
+  // (Booleans, not toContain: a failure would print the whole 10 MB bundle.)
+  expect(main.includes(JSON.stringify(meta)), "the CSP string").toBe(true);
+  expect(/\.set\("Content-Security-Policy", CSP\)/.test(main), "the CSP header").toBe(true);
+  for (const needle of [
+    ".enableSandbox()", "webSecurity: true", "webviewTag: false", '"will-attach-webview"', '"will-navigate"', '"will-redirect"',
+    "setWindowOpenHandler", 'action: "deny"', "setPermissionRequestHandler", "setPermissionCheckHandler", "webRequest.onBeforeRequest",
+    "requestSingleInstanceLock", '"second-instance"', '"before-quit"', '"window-all-closed"', "untrusted sender",
+  ]) expect(main.includes(needle), needle).toBe(true);
+  // The vault: safeStorage, refused without a real keychain on Linux.
+  expect(main.includes("getSelectedStorageBackend") && main.includes('"basic_text"'), "the keychain check").toBe(true);
+  // electron-store (ESM) is bundled, not left for a require() at run time.
+  expect(/(require\(|from )"electron-store"/.test(main), "electron-store external").toBe(false);
+});
+
+test("the engine never imports electron", () => {
+  const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+  const offenders = files("main").filter((f) => f.endsWith(".ts") && /from "electron"|require\("electron"\)/.test(readFileSync(f, "utf8")));
+  expect(offenders).toEqual([]);
+});
+
+test("electron-builder ships the bundles and unpacks the native module", () => {
+  const config = readFileSync("electron-builder.yml", "utf8");
+  expect(config).toMatch(/^asar: true$/m);
+  expect(config).toMatch(/^asarUnpack:\n(\s+- .*\n)*\s+- node_modules\/zstd-napi\/\*\*$/m);
+  expect(config).toMatch(/^\s+- dist\/electron\/\*\*$/m);
+  expect(config).toMatch(/^\s+- dist\/renderer\/\*\*$/m);
+  for (const target of ["AppImage, deb", "nsis", "dmg"]) expect(config).toContain(`target: [${target}]`);
 });
 
 test("the bundled transfer worker runs: it seals and opens a chunk with the native zstd binding", async () => {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createEngineHost } from "../../main/api/engine-host";
 import { startServedHost, type ServedHost } from "../../main/api/served";
+import { keyFileVault } from "../../main/vault/index";
 import { launchChromium } from "../support/browser";
 
 const artifacts = join("test-results", "screenshots");
@@ -26,16 +27,19 @@ function statusWithHost(port: number, hostHeader: string, token: string): Promis
 describe("served mode", () => {
   let out: string;
   let host: ServedHost;
+  let dataDir: string;
 
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), "lifeboat-renderer-"));
     execFileSync("node_modules/.bin/vite", ["build", "--outDir", out, "--emptyOutDir", "--logLevel", "warn"], { stdio: "pipe" });
-    host = await startServedHost({ engine: createEngineHost({ host: "served" }), staticDir: out });
+    dataDir = mkdtempSync(join(tmpdir(), "lifeboat-served-data-"));
+    host = await startServedHost({ engine: createEngineHost({ host: "served", dataDir, vault: keyFileVault(dataDir) }), staticDir: out });
   });
 
   afterAll(async () => {
     await host?.close();
     rmSync(out, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   test("the token URL opens the app in Chromium, which talks to the engine", async () => {
