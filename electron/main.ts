@@ -10,8 +10,9 @@ import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { IPC, type EventName } from "../shared/api";
 import { createEngineHost, toApiError, type EngineHost } from "../main/api/engine-host";
+import { VaultError } from "../main/vault/types";
 import { chooseVault } from "./safe-storage-vault";
-import { openSettings } from "./settings";
+import { openSettings, type AppSettings } from "./settings";
 import { DEFAULT_SIZE, startUrl } from "./window-state";
 
 const SCHEME = "lifeboat";
@@ -33,12 +34,21 @@ const isOurs = (url: string) => url.startsWith(`${ORIGIN}/`);
 /** What the session may request at all: our own files, and the developer tools. */
 const allowedRequest = (url: string) => isOurs(url) || url.startsWith("devtools://") || url.startsWith("data:");
 
+/** Every lifeboat:// response carries the CSP (and no MIME sniffing), whatever the page's meta says. */
+function secured(res: Response): Response {
+  const headers = new Headers(res.headers);
+  headers.set("Content-Security-Policy", CSP);
+  headers.set("X-Content-Type-Options", "nosniff");
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   let engine: EngineHost | undefined;
   let unsubscribe: (() => void) | undefined;
   let window: BrowserWindow | undefined;
+  let settings: AppSettings | undefined;
   let quitting: "no" | "closing" | "done" = "no";
 
   app.on("second-instance", () => {
@@ -82,6 +92,7 @@ if (!app.requestSingleInstanceLock()) {
     event.preventDefault();
     if (quitting === "closing") return;
     quitting = "closing";
+    settings?.saveWindow();
     const running = engine;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((done) => {
@@ -109,27 +120,30 @@ if (!app.requestSingleInstanceLock()) {
     ses.setDevicePermissionHandler(() => false);
     ses.webRequest.onBeforeRequest({ urls: ["<all_urls>"] }, (details, callback) => callback({ cancel: !allowedRequest(details.url) }));
     protocol.handle(SCHEME, async (request) => {
-      const url = new URL(request.url);
-      if (url.host !== "app") return new Response("not found", { status: 404 });
-      const path = decodeURIComponent(url.pathname);
-      const file = resolve(join(rendererRoot, path === "/" ? "index.html" : path));
-      if (!file.startsWith(rendererRoot + sep)) return new Response("not found", { status: 404 });
-      const res = await net.fetch(pathToFileURL(file).toString());
-      const headers = new Headers(res.headers);
-      headers.set("Content-Security-Policy", CSP);
-      headers.set("X-Content-Type-Options", "nosniff");
-      return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+      try {
+        const url = new URL(request.url);
+        const path = decodeURIComponent(url.pathname);
+        const file = resolve(join(rendererRoot, path === "/" ? "index.html" : path));
+        if (url.host !== "app" || !file.startsWith(rendererRoot + sep)) throw new Error("outside the renderer");
+        return secured(await net.fetch(pathToFileURL(file).toString()));
+      } catch {
+        return secured(new Response("not found", { status: 404 }));
+      }
     });
 
     // The vault first: without a safe place for secrets, no engine.
     const dataDir = app.getPath("userData");
-    const choice = chooseVault({ dataDir, env: process.env, platform: process.platform, safeStorage });
-    if (!choice.ok) {
-      dialog.showMessageBoxSync({ type: "error", title: choice.title, message: choice.message, detail: choice.detail, buttons: ["Quit"] });
+    const refuse = (title: string, message: string, detail: string) => {
+      dialog.showMessageBoxSync({ type: "error", title, message, detail, buttons: ["Quit"] });
       app.exit(1);
-      return;
+    };
+    try {
+      const choice = chooseVault({ dataDir, env: process.env, platform: process.platform, safeStorage });
+      if (!choice.ok) return refuse(choice.title, choice.message, choice.detail);
+      engine = createEngineHost({ host: "electron", dataDir, vault: choice.vault, version: app.getVersion(), moverImage: process.env.LIFEBOAT_MOVER_IMAGE, runSchedules: true });
+    } catch (err) {
+      return refuse("Lifeboat cannot start", err instanceof Error ? err.message : String(err), err instanceof VaultError ? err.hint ?? "" : `Data directory: ${dataDir}`);
     }
-    engine = createEngineHost({ host: "electron", dataDir, vault: choice.vault, version: app.getVersion() });
     unsubscribe = engine.subscribe((name: EventName, payload: unknown) => {
       if (window && !window.isDestroyed()) window.webContents.send(IPC.event, name, payload);
     });
@@ -137,7 +151,7 @@ if (!app.requestSingleInstanceLock()) {
     Menu.setApplicationMenu(Menu.buildFromTemplate([
       { role: "fileMenu" }, { role: "editMenu" }, { role: "viewMenu" }, { role: "windowMenu" },
     ]));
-    const settings = openSettings();
+    settings = openSettings();
     const initial = settings.initialWindow(screen.getAllDisplays().map((d) => d.workArea));
     window = new BrowserWindow({
       ...DEFAULT_SIZE,

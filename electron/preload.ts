@@ -5,7 +5,8 @@
 //     context bridge, and the UI needs an error's code, hint and field;
 //   - window.lifeboat: the LifeboatApi itself, for anything else (errors as plain Errors).
 import { contextBridge, ipcRenderer } from "electron";
-import { EVENT_NAMES, IPC, type ApiError, type ApiEvents, type CallName, type CallRequest, type CallResponse, type EventName, type LifeboatApi } from "../shared/api";
+import type { ApiError, ApiEvents, CallName, CallRequest, CallResponse, EventName, LifeboatApi } from "../shared/api";
+import { EVENT_NAMES, IPC } from "../shared/ipc";
 
 type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiError };
 type RawListener = (name: EventName, payload: unknown) => void;

@@ -13,6 +13,8 @@ export interface AppSettings {
   initialWindow(workAreas: Rect[]): { bounds?: Rect; maximized: boolean; lastScreen?: string };
   /** Remembers the window's bounds when it closes and the screen it shows as it changes. */
   track(window: BrowserWindow): void;
+  /** Saves the tracked window's bounds now (a quit ends with app.exit, which closes no window). */
+  saveWindow(): void;
 }
 
 export function openSettings(): AppSettings {
@@ -33,15 +35,19 @@ export function openSettings(): AppSettings {
       console.warn(`lifeboat: cannot save settings: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
+  let tracked: BrowserWindow | undefined;
+  const saveWindow = () => {
+    if (tracked && !tracked.isDestroyed()) write({ bounds: tracked.getNormalBounds(), maximized: tracked.isMaximized() });
+  };
   return {
+    saveWindow,
     initialWindow(workAreas) {
       const saved = read();
       return { bounds: restoredBounds(saved.bounds, workAreas), maximized: saved.maximized, lastScreen: saved.lastScreen };
     },
     track(window) {
-      window.on("close", () => {
-        write({ bounds: window.getNormalBounds(), maximized: window.isMaximized() });
-      });
+      tracked = window;
+      window.on("close", saveWindow);
       window.webContents.on("did-navigate-in-page", (_event, url) => {
         const screen = screenFromUrl(url);
         if (screen) write({ lastScreen: screen });

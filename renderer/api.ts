@@ -2,9 +2,18 @@
 // HTTP with the session cookie the served host set. Both implement the same shared contract.
 import type { ApiError, ApiEvents, CallName, CallRequest, CallResponse, EventName, LifeboatApi } from "../shared/api";
 
+type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiError };
+
+/** The Electron preload's envelope-level bridge (electron/preload.ts): errors keep their code, hint and field. */
+interface LifeboatRaw {
+  invoke(name: string, request: unknown): Promise<Envelope>;
+  on(listener: (name: EventName, payload: unknown) => void): () => void;
+}
+
 declare global {
   interface Window {
     lifeboat?: LifeboatApi;
+    lifeboatRaw?: LifeboatRaw;
   }
 }
 
@@ -43,4 +52,24 @@ const servedApi: LifeboatApi = {
   },
 };
 
-export const api: LifeboatApi = window.lifeboat ?? servedApi;
+function electronApi(raw: LifeboatRaw): LifeboatApi {
+  return {
+    async call<C extends CallName>(name: C, request: CallRequest<C>): Promise<CallResponse<C>> {
+      let reply: Envelope;
+      try {
+        reply = await raw.invoke(name, request);
+      } catch (err) {
+        throw new EngineError("unreachable", `The Lifeboat engine did not answer: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (!reply.ok) throw new EngineError(reply.error.code, reply.error.message, reply.error.hint, reply.error.field);
+      return reply.result as CallResponse<C>;
+    },
+    on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void) {
+      return raw.on((name, payload) => {
+        if (name === event) listener(payload as ApiEvents[E]);
+      });
+    },
+  };
+}
+
+export const api: LifeboatApi = window.lifeboatRaw ? electronApi(window.lifeboatRaw) : (window.lifeboat ?? servedApi);

@@ -27,7 +27,7 @@ export function useCall<C extends CallName>(name: C, request: CallRequest<C> | u
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- the request is compared by value (key)
+    // The request is compared by value (key), not by identity.
   }, [name, key, revision, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };

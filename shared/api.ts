@@ -26,6 +26,8 @@ export interface AppInfo {
   dataDir: string;
   /** How secrets are kept at rest: the OS keychain (Electron), a key file or a passphrase. */
   vault: "safe-storage" | "key-file" | "passphrase";
+  /** Who runs the backup schedules and migrations: this app while open, a `lifeboat daemon`, or nobody. */
+  scheduler: { by: "app" | "daemon" | "off"; message: string };
 }
 
 export interface KubeContextView {
@@ -514,11 +516,9 @@ export interface ApiError {
 }
 
 export const CALL_NAMES = Object.keys(requests) as CallName[];
-export const EVENT_NAMES: readonly EventName[] = ["app.closing", "job.updated", "job.log", "state.changed"];
 
 export function isCallName(name: unknown): name is CallName {
   return typeof name === "string" && Object.prototype.hasOwnProperty.call(requests, name);
 }
 
-/** Electron IPC channel names (used by the preload and electron/main only). */
-export const IPC = { call: "lifeboat:call", event: "lifeboat:event" } as const;
+export { EVENT_NAMES, IPC } from "./ipc";

@@ -19,6 +19,8 @@ export interface EngineContext {
   /** The last verification of each location in this session, by name. */
   health: Map<string, NonNullable<LocationView["health"]>>;
   changed(topic: StateTopic): void;
+  /** Who runs the schedules of this data directory. */
+  schedulerStatus(): { by: "app" | "daemon" | "off"; message: string };
 }
 
 export function engineState(dataDir: string, vault: Vault): { state: State; rules: RuleStore } {

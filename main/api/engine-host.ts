@@ -18,6 +18,7 @@ import { scheduleCalls } from "./calls/schedules";
 import type { Handlers } from "./calls/types";
 import { engineState, type EngineContext } from "./context";
 import { ApiCallError } from "./errors";
+import { runSchedulesInApp } from "./schedules-runner";
 
 export { ApiCallError, toApiError } from "./errors";
 
@@ -39,6 +40,8 @@ export interface EngineHostOptions {
   version?: string;
   /** Image of the pods that move volume data (needs sh and tar); default busybox. */
   moverImage?: string;
+  /** Run the backup schedules and migrations while the host runs (the app does; tests may not). */
+  runSchedules?: boolean;
 }
 
 function packageVersion(): string {
@@ -59,12 +62,20 @@ export function createEngineHost(opts: EngineHostOptions): EngineHost {
     host: opts.host, version: opts.version ?? packageVersion(), dataDir: opts.dataDir, vault: opts.vault, state, rules, jobs, moverImage: opts.moverImage,
     health: new Map<string, NonNullable<LocationView["health"]>>(),
     changed: (topic: StateTopic) => emit("state.changed", { topic }),
+    schedulerStatus: () => ({ by: "off", message: "" }),
   };
   const handlers: Handlers = {
     ...appCalls(ctx), ...clusterCalls(ctx), ...locationCalls(ctx), ...backupCalls(ctx), ...restoreCalls(ctx), ...jobCalls(ctx),
     ...scheduleCalls(ctx), ...drCalls(ctx),
   };
   let closing = false;
+  const schedules = opts.runSchedules
+    ? runSchedulesInApp(state, (e) => {
+      if (["started", "succeeded", "failed", "skipped", "cancelled"].includes(e.event)) ctx.changed(e.migration ? "dr" : "schedules");
+      if (e.event === "succeeded" && !e.migration) ctx.changed("backups");
+    })
+    : undefined;
+  ctx.schedulerStatus = () => schedules?.status() ?? { by: "off", message: "schedules are not run by this host" };
 
   return {
     jobs,
@@ -82,7 +93,7 @@ export function createEngineHost(opts: EngineHostOptions): EngineHost {
     },
     async close(timeoutMs = 10_000) {
       closing = true;
-      await jobs.stopAll(timeoutMs);
+      await Promise.all([jobs.stopAll(timeoutMs), schedules?.stop()]);
       emit("app.closing", { reason: "The Lifeboat engine was stopped." });
     },
   };

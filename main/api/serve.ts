@@ -18,7 +18,7 @@ export interface ServeOptions {
 export async function serveEngine(opts: ServeOptions): Promise<ServedHost & { stop(): Promise<void> }> {
   const dataDir = opts.dataDir ?? lifeboatHome();
   const vault = defaultVault(dataDir);
-  const engine = createEngineHost({ host: "served", dataDir, vault, moverImage: process.env.LIFEBOAT_MOVER_IMAGE });
+  const engine = createEngineHost({ host: "served", dataDir, vault, moverImage: process.env.LIFEBOAT_MOVER_IMAGE, runSchedules: true });
   const served = await startServedHost({ engine, staticDir: opts.staticDir, port: opts.port });
   const stop = async () => {
     await engine.close();

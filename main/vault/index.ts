@@ -35,7 +35,7 @@ export function openWithKey(key: Buffer, sealed: string, kind: VaultKind): strin
     const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, IV_BYTES));
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
-  } catch (err) {
+  } catch {
     throw new VaultError(
       `a sealed secret could not be opened with the ${kind} vault: it was sealed with another key, or it was altered`,
       kind === "passphrase"

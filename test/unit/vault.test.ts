@@ -249,6 +249,7 @@ describe("the desktop app's vault", () => {
     expect(vault.open(sealed)).toBe(SECRET);
     expectVaultError(() => vault.open("lbss1:AAAA"), /OS keychain could not open/);
     expectVaultError(() => vault.open(keyFileVault(dir).seal(SECRET)), /not sealed with the OS keychain/, /LIFEBOAT_PASSPHRASE/);
+    expect(safeStorageVault(fakeSafeStorage()).open(sealed)).toBe(SECRET);
     // macOS and Windows have no backend to ask about.
     expect(chooseVault({ dataDir: dir, env: {}, platform: "darwin", safeStorage: { ...fakeSafeStorage(), getSelectedStorageBackend: undefined } }).ok).toBe(true);
   });

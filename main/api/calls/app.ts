@@ -36,7 +36,7 @@ export function appCalls(ctx: EngineContext): Handlers<"app.info" | "app.firstRu
   return {
     "app.info": async () => ({
       name: "Lifeboat", version: ctx.version, host: ctx.host, engineNode: process.versions.node, platform: `${process.platform}-${process.arch}`,
-      dataDir: ctx.dataDir, vault: ctx.vault.kind,
+      dataDir: ctx.dataDir, vault: ctx.vault.kind, scheduler: ctx.schedulerStatus(),
     }),
     "app.firstRun": async () => {
       const clusters = (await ctx.state.clusters()).list();
