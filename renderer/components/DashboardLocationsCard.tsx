@@ -1,0 +1,66 @@
+import { useState } from "react";
+import { Button, Card, CardBody, CardFooter, CardTitle, Label, Title } from "@patternfly/react-core";
+import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
+import type { LocationView } from "../../shared/api";
+import { useCall } from "../useCall";
+import { useUi } from "../store";
+import { ConnectionError } from "./ConnectionError";
+import { LocationHealth } from "./LocationHealth";
+import { LocationVerifyButton, type VerifyOutcome } from "./LocationVerifyButton";
+import { LocationVerifyResult } from "./LocationVerifyResult";
+
+/** Each backup location's last verification, with a "Verify" to check it now. */
+export function DashboardLocationsCard() {
+  const navigate = useUi((s) => s.navigate);
+  const locations = useCall("locations.list", {}, ["locations"]);
+  const [outcome, setOutcome] = useState<VerifyOutcome>();
+  const [fresh, setFresh] = useState<Record<string, LocationView>>({});
+  const list = (locations.data ?? []).map((l) => {
+    const f = fresh[l.id];
+    return f && (!l.health || (f.health && f.health.checkedAt > l.health.checkedAt)) ? { ...l, health: f.health } : l;
+  });
+  function verified(o: VerifyOutcome) {
+    setOutcome(o);
+    if (o.result) setFresh((m) => ({ ...m, [o.result!.location.id]: o.result!.location }));
+    else locations.reload();
+  }
+
+  return (
+    <Card isFullHeight>
+      <CardTitle>
+        <Title headingLevel="h2" size="lg">Location health</Title>
+      </CardTitle>
+      <CardBody>
+        <ConnectionError error={locations.error} title="The locations could not be listed" />
+        {outcome && <LocationVerifyResult outcome={outcome} onClose={() => setOutcome(undefined)} />}
+        {locations.data && list.length === 0 && <p>No backup locations. Add one under Backup locations.</p>}
+        {list.length > 0 && (
+          <Table aria-label="Location health" variant="compact">
+            <Thead>
+              <Tr>
+                <Th>Location</Th>
+                <Th>Health</Th>
+                <Th screenReaderText="Actions" />
+              </Tr>
+            </Thead>
+            <Tbody>
+              {list.map((l) => (
+                <Tr key={l.id}>
+                  <Td dataLabel="Location">
+                    {l.name} {l.embedded && <Label color="blue" isCompact>Embedded</Label>}
+                    <div className="lb-mono">{l.address}</div>
+                  </Td>
+                  <Td dataLabel="Health"><LocationHealth location={l} /></Td>
+                  <Td dataLabel="Actions" isActionCell><LocationVerifyButton name={l.name} onDone={verified} /></Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+      </CardBody>
+      <CardFooter>
+        <Button variant="link" isInline onClick={() => navigate("locations")}>Manage locations</Button>
+      </CardFooter>
+    </Card>
+  );
+}

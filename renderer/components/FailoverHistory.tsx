@@ -1,0 +1,62 @@
+import { EmptyState, EmptyStateBody, Label, Spinner, Title } from "@patternfly/react-core";
+import { ExpandableRowContent, Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
+import { useState } from "react";
+import type { SwitchoverView } from "../../shared/api";
+import { formatDuration, formatTime } from "../format";
+import { DrErrorAlert } from "./DrErrorAlert";
+import { FailoverResult } from "./FailoverResult";
+
+/** The "Failover history" tab: every failover and failback, newest first, each expandable to its steps. */
+export function FailoverHistory({ switchovers, loading, error }: { switchovers?: SwitchoverView[]; loading: boolean; error?: Error }) {
+  const [open, setOpen] = useState<string>();
+  const rows = [...(switchovers ?? [])].sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+  return (
+    <>
+      <Title headingLevel="h2">Failover history</Title>
+      <DrErrorAlert error={error} title="The failover history could not be loaded" />
+      {loading && !switchovers && <Spinner size="lg" aria-label="Loading the failover history" />}
+      {switchovers && rows.length === 0 && (
+        <EmptyState titleText="No failover yet" headingLevel="h3">
+          <EmptyStateBody>Failovers and failbacks appear here with their steps and measured RTO.</EmptyStateBody>
+        </EmptyState>
+      )}
+      {rows.length > 0 && (
+        <Table aria-label="Failover history" variant="compact">
+          <Thead>
+            <Tr>
+              <Th screenReaderText="Details" />
+              <Th>Kind</Th>
+              <Th>Migration</Th>
+              <Th>Started</Th>
+              <Th>Ended</Th>
+              <Th>Status</Th>
+              <Th>RTO</Th>
+            </Tr>
+          </Thead>
+          {rows.map((s, i) => (
+            <Tbody key={s.id} isExpanded={open === s.id}>
+              <Tr>
+                <Td expand={{ rowIndex: i, isExpanded: open === s.id, onToggle: () => setOpen(open === s.id ? undefined : s.id), expandId: `switchover-${s.id}` }} />
+                <Td dataLabel="Kind">{s.kind === "failover" ? "Failover" : "Failback"}</Td>
+                <Td dataLabel="Migration">{s.migration} <span>({s.pair})</span></Td>
+                <Td dataLabel="Started">{formatTime(s.startedAt)}</Td>
+                <Td dataLabel="Ended">{formatTime(s.endedAt)}</Td>
+                <Td dataLabel="Status">
+                  <Label isCompact status={s.status === "done" ? "success" : s.status === "failed" ? "danger" : "info"}>{s.status === "done" ? "Done" : s.status === "failed" ? "Failed" : "Running"}</Label>
+                </Td>
+                <Td dataLabel="RTO">{s.rtoSeconds !== undefined ? formatDuration(s.rtoSeconds) : "–"}</Td>
+              </Tr>
+              {open === s.id && (
+                <Tr isExpanded>
+                  <Td colSpan={7}>
+                    <ExpandableRowContent><FailoverResult switchover={s} /></ExpandableRowContent>
+                  </Td>
+                </Tr>
+              )}
+            </Tbody>
+          ))}
+        </Table>
+      )}
+    </>
+  );
+}
