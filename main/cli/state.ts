@@ -121,7 +121,9 @@ export class State {
 
   /** Schedule policies, backup schedules and their run state (the files are read on every call). */
   schedules(): Promise<ScheduleStore> {
-    this.scheduleStore ??= import("../schedule/store").then(({ ScheduleStore }) => new ScheduleStore(this.home));
+    // Migrations run on policies too: a policy one of them uses is in use.
+    this.scheduleStore ??= Promise.all([import("../schedule/store"), this.dr()]).then(([{ ScheduleStore }, dr]) =>
+      new ScheduleStore(this.home, () => dr.migrations().map((m) => ({ name: `migration ${m.name}`, policy: m.policy }))));
     return this.scheduleStore;
   }
 

@@ -97,7 +97,10 @@ export class ClusterRegistry {
       id: randomUUID(), name, server: ctx.server, context: contextName, auth: ctx.auth, execCommand: ctx.execCommand,
       addedAt: new Date().toISOString(), credentialFingerprint: fingerprint(standalone), kubeconfig: standalone,
     };
-    this.store.save([...this.store.load(), record]);
+    // Checked again: another add of the same name may have finished while this one was testing.
+    const current = this.store.load();
+    if (current.some((c) => c.name === name)) throw new ClusterError("other", `a cluster named "${name}" already exists; choose another name`);
+    this.store.save([...current, record]);
     return { cluster: summary(record), report };
   }
 

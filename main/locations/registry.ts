@@ -110,7 +110,10 @@ export class LocationRegistry {
         id: randomUUID(), name: trimmed, kind: config.kind, address: location.address, repositoryId: repo.id,
         addedAt: new Date().toISOString(), config, password,
       };
-      this.store.save([...this.store.load(), record]);
+      // Checked again: another add of the same name may have finished while this one was validating.
+      const current = this.store.load();
+      if (current.some((l) => l.name === trimmed)) throw new LocationError("other", `a location named "${trimmed}" already exists; choose another name`);
+      this.store.save([...current, record]);
       return { location: summary(record), validation, created };
     } finally {
       await location.close();

@@ -22,7 +22,7 @@ export function BackupDeleteModal({ backup, onClose, onDeleted }: { backup: Back
           <strong>{backup.location}</strong>. Data that no other backup shares is freed. This cannot be undone.
         </p>
         <Alert component="h3" variant="warning" isInline isPlain title="You can no longer restore from this backup." />
-        <ErrorAlert error={del.error} title="The backup could not be deleted" />
+        <ErrorAlert headingLevel="h3" error={del.error} title="The backup could not be deleted" />
       </ModalBody>
       <ModalFooter>
         <Button variant="danger" onClick={() => void confirm()} isLoading={del.busy} isDisabled={del.busy}>Delete backup</Button>

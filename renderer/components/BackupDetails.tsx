@@ -35,7 +35,7 @@ export function BackupDetails({ backup, onClose, onRestore }: { backup: BackupVi
         </p>
       </ModalHeader>
       <ModalBody>
-        <ErrorAlert error={details.error} title="The backup's details could not be loaded" />
+        <ErrorAlert headingLevel="h3" error={details.error} title="The backup's details could not be loaded" />
         {details.loading && !d && <Spinner size="lg" aria-label="Loading the backup's details" />}
         {d && (
           <Tabs activeKey={tab} onSelect={(_e, k) => setTab(k)} aria-label="Backup details" mountOnEnter>

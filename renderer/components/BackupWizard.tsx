@@ -21,6 +21,8 @@ export type BackupWizardResult =
 
 type KindsMode = "all" | "include" | "exclude";
 
+/** Wizard bodies are keyboard-focusable so a step whose content overflows (an error arriving late) stays scrollable by keyboard. */
+const SCROLL_BODY = { tabIndex: 0 };
 const DNS = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
 const PV_AND_PVC = "PersistentVolume,PersistentVolumeClaim";
 
@@ -162,9 +164,9 @@ export function BackupWizard({ prefill, onClose, onDone }: { prefill?: BackupPre
           />
         }
       >
-        <WizardStep name="Cluster" id="backup-cluster" footer={{ isNextDisabled: !clusterOk }}>
+        <WizardStep body={SCROLL_BODY} name="Cluster" id="backup-cluster" footer={{ isNextDisabled: !clusterOk }}>
           <Form onSubmit={noSubmit}>
-            <ErrorAlert error={clusters.error} title="The clusters could not be loaded" />
+            <ErrorAlert headingLevel="h3" error={clusters.error} title="The clusters could not be loaded" />
             <FormGroup label="Cluster" fieldId="bw-cluster">
               <FormSelect id="bw-cluster" value={cluster} onChange={(_e, v) => chooseCluster(v)}>
                 {!cluster && <FormSelectOption value="" label={clusters.loading ? "Loading clusters…" : "Choose a cluster"} isDisabled />}
@@ -200,7 +202,7 @@ export function BackupWizard({ prefill, onClose, onDone }: { prefill?: BackupPre
           </Form>
         </WizardStep>
 
-        <WizardStep name="What to back up" id="backup-what" footer={{ isNextDisabled: !whatOk }}>
+        <WizardStep body={SCROLL_BODY} name="What to back up" id="backup-what" footer={{ isNextDisabled: !whatOk }}>
           <Form onSubmit={noSubmit}>
             <FormGroup label="Namespaces" fieldId="bw-namespaces" role="group" isStack>
               <Checkbox id="bw-ns-all" label="All namespaces" isChecked={allNamespaces} onChange={(_e, on) => {
@@ -208,7 +210,7 @@ export function BackupWizard({ prefill, onClose, onDone }: { prefill?: BackupPre
                 if (on) setNamespaces([]);
               }} />
               {inventory.loading && <Spinner size="md" aria-label="Loading namespaces" />}
-              <ErrorAlert error={inventory.error} title="The cluster's namespaces could not be listed" />
+              <ErrorAlert headingLevel="h3" error={inventory.error} title="The cluster's namespaces could not be listed" />
               <div className="lb-scroll">
                 {namespaceNames.map((ns) => (
                   <Checkbox key={ns} id={`bw-ns-${ns}`} label={ns} isChecked={!allNamespaces && namespaces.includes(ns)} onChange={(_e, on) => toggleNamespace(ns, on)} />
@@ -261,7 +263,7 @@ export function BackupWizard({ prefill, onClose, onDone }: { prefill?: BackupPre
           </Form>
         </WizardStep>
 
-        <WizardStep name="Volumes" id="backup-volumes">
+        <WizardStep body={SCROLL_BODY} name="Volumes" id="backup-volumes">
           <Form onSubmit={noSubmit}>
             <FormGroup label="Volume data" fieldId="bw-volumes" role="group">
               <Switch className="lb-switch" id="bw-volumes" label="Back up volume data" isChecked={volumes} onChange={(_e, on) => setVolumes(on)} />
@@ -278,9 +280,9 @@ export function BackupWizard({ prefill, onClose, onDone }: { prefill?: BackupPre
           </Form>
         </WizardStep>
 
-        <WizardStep name="Rules" id="backup-rules">
+        <WizardStep body={SCROLL_BODY} name="Rules" id="backup-rules">
           <Form onSubmit={noSubmit}>
-            <ErrorAlert error={rules.error} title="The rule sets could not be loaded" />
+            <ErrorAlert headingLevel="h3" error={rules.error} title="The rule sets could not be loaded" />
             <FormGroup label="Pre/post rules" fieldId="bw-rules">
               <FormSelect id="bw-rules" value={ruleSet} onChange={(_e, v) => setRuleSet(v)}>
                 <FormSelectOption value="" label="None" />
@@ -296,7 +298,7 @@ export function BackupWizard({ prefill, onClose, onDone }: { prefill?: BackupPre
           </Form>
         </WizardStep>
 
-        <WizardStep name="Schedule" id="backup-schedule" footer={{ isNextDisabled: !scheduleOk }}>
+        <WizardStep body={SCROLL_BODY} name="Schedule" id="backup-schedule" footer={{ isNextDisabled: !scheduleOk }}>
           <Form onSubmit={noSubmit}>
             <FormGroup label="When" fieldId="bw-when" role="radiogroup" isStack>
               <Radio id="bw-once" name="bw-when" label="Run once now" isChecked={!scheduled} onChange={() => setScheduled(false)} />
@@ -304,7 +306,7 @@ export function BackupWizard({ prefill, onClose, onDone }: { prefill?: BackupPre
             </FormGroup>
             {scheduled && (
               <>
-                <ErrorAlert error={policies.error} title="The schedule policies could not be loaded" />
+                <ErrorAlert headingLevel="h3" error={policies.error} title="The schedule policies could not be loaded" />
                 <FormGroup label="Schedule policy" fieldId="bw-policy">
                   <FormSelect id="bw-policy" value={policy} onChange={(_e, v) => setPolicy(v)} aria-describedby="bw-policy-help">
                     {!policy && <FormSelectOption value="" label={policies.loading ? "Loading policies…" : "No policies yet"} isDisabled />}
@@ -323,9 +325,9 @@ export function BackupWizard({ prefill, onClose, onDone }: { prefill?: BackupPre
           </Form>
         </WizardStep>
 
-        <WizardStep name="Locations" id="backup-locations" footer={{ isNextDisabled: !locationsOk }}>
+        <WizardStep body={SCROLL_BODY} name="Locations" id="backup-locations" footer={{ isNextDisabled: !locationsOk }}>
           <Form onSubmit={noSubmit}>
-            <ErrorAlert error={locations.error} title="The backup locations could not be loaded" />
+            <ErrorAlert headingLevel="h3" error={locations.error} title="The backup locations could not be loaded" />
             <FormGroup label="Backup locations" fieldId="bw-locations" role="group" isStack>
               {(locations.data ?? []).map((l) => (
                 <Checkbox
@@ -349,12 +351,13 @@ export function BackupWizard({ prefill, onClose, onDone }: { prefill?: BackupPre
         </WizardStep>
 
         <WizardStep
+          body={SCROLL_BODY}
           name="Review"
           id="backup-review"
           footer={{ nextButtonText: scheduled ? "Create schedule" : "Start backup", isNextDisabled: busy || !(clusterOk && whatOk && scheduleOk && locationsOk), nextButtonProps: { isLoading: busy } }}
         >
           <div className="lb-stack">
-          <ErrorAlert error={error} title={scheduled ? "The schedule could not be created" : "The backup could not be started"} />
+          <ErrorAlert headingLevel="h3" error={error} title={scheduled ? "The schedule could not be created" : "The backup could not be started"} />
           <DescriptionList isHorizontal aria-label="Backup summary">
             <DescriptionListGroup>
               <DescriptionListTerm>Cluster</DescriptionListTerm>

@@ -62,14 +62,14 @@ export function JobLogModal({ jobId, onClose }: { jobId: string; onClose: () => 
       <ModalHeader>
         <Title headingLevel="h2" id={titleId}>Job log{shown ? `: ${shown.title}` : ""}</Title>
       </ModalHeader>
-      <ModalBody>
+      <ModalBody tabIndex={0}>
         {shown && (
           <p>
             <JobStateLabel state={shown.state} />
           </p>
         )}
         {shown && <JobProgress job={shown} />}
-        <ErrorAlert error={error} title="The job's log could not be loaded" />
+        <ErrorAlert headingLevel="h3" error={error} title="The job's log could not be loaded" />
         {loading ? (
           <Spinner size="lg" aria-label="Loading the job's log" />
         ) : lines.length === 0 ? (

@@ -31,7 +31,7 @@ export function RestoreResult({ restoreId, jobId }: { restoreId: string; jobId?:
   if (!r) {
     return (
       <>
-        <ErrorAlert error={view.error} title="The restore could not be loaded" />
+        <ErrorAlert headingLevel="h3" error={view.error} title="The restore could not be loaded" />
         {view.loading && <Spinner size="lg" aria-label="Loading the restore" />}
         {job && <JobProgress job={job} />}
       </>
@@ -49,7 +49,7 @@ export function RestoreResult({ restoreId, jobId }: { restoreId: string; jobId?:
           {r.error}
         </Alert>
       )}
-      <ErrorAlert error={view.error} title="The restore could not be reloaded" />
+      <ErrorAlert headingLevel="h3" error={view.error} title="The restore could not be reloaded" />
       {job && (running || job.state !== "succeeded") && (
         <Flex alignItems={{ default: "alignItemsCenter" }} flexWrap={{ default: "nowrap" }}>
           <FlexItem grow={{ default: "grow" }}>

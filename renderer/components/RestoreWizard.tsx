@@ -17,6 +17,8 @@ export interface RestorePrefill {
 type Existing = "keep" | "replace" | "update" | "fail";
 type Scope = "all" | "filter" | "objects";
 
+/** Wizard bodies are keyboard-focusable so a step whose content overflows (an error arriving late) stays scrollable by keyboard. */
+const SCROLL_BODY = { tabIndex: 0 };
 const DNS = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const MAX_OBJECTS_SHOWN = 200;
@@ -67,9 +69,10 @@ export function RestoreWizard({ prefill, onClose, onDone }: { prefill?: RestoreP
   // The backup's own cluster is the natural target when Lifeboat knows it.
   useEffect(() => {
     if (cluster || !clusters.data?.length) return;
+    if (backupId && !backup && !backups.data) return; // wait for the backup, to default to its cluster
     const own = backup && clusters.data.find((c) => c.name === backup.cluster);
     setCluster((own ?? clusters.data[0]!).name);
-  }, [cluster, clusters.data, backup]);
+  }, [cluster, clusters.data, backup, backupId, backups.data]);
 
   const namespaces = useMemo(() => {
     if (!d) return [];
@@ -155,9 +158,9 @@ export function RestoreWizard({ prefill, onClose, onDone }: { prefill?: RestoreP
           />
         }
       >
-        <WizardStep name="Backup" id="restore-backup" footer={{ isNextDisabled: !backupOk }}>
+        <WizardStep body={SCROLL_BODY} name="Backup" id="restore-backup" footer={{ isNextDisabled: !backupOk }}>
           <Form onSubmit={noSubmit}>
-            <ErrorAlert error={locations.error} title="The backup locations could not be loaded" />
+            <ErrorAlert headingLevel="h3" error={locations.error} title="The backup locations could not be loaded" />
             <FormGroup label="Backup location" fieldId="rw-location">
               <FormSelect id="rw-location" value={location} onChange={(_e, v) => chooseLocation(v)}>
                 {!location && <FormSelectOption value="" label={locations.loading ? "Loading locations…" : "Choose a location"} isDisabled />}
@@ -165,7 +168,7 @@ export function RestoreWizard({ prefill, onClose, onDone }: { prefill?: RestoreP
               </FormSelect>
             </FormGroup>
           </Form>
-          <ErrorAlert error={backups.error} title="The location's backups could not be listed" />
+          <ErrorAlert headingLevel="h3" error={backups.error} title="The location's backups could not be listed" />
           {(backups.data?.errors ?? []).map((e) => (
             <Alert component="h3" key={e.location} variant="warning" isInline title={`Location ${e.location} could not be read`}>{e.error}</Alert>
           ))}
@@ -209,13 +212,13 @@ export function RestoreWizard({ prefill, onClose, onDone }: { prefill?: RestoreP
           {backupId && backups.data && !backup && !backups.loading && (
             <Alert component="h3" variant="warning" isInline title={`Backup ${backupId} is not in location ${location}`}>Choose another backup or location.</Alert>
           )}
-          <ErrorAlert error={details.error} title="The backup's contents could not be read" />
+          <ErrorAlert headingLevel="h3" error={details.error} title="The backup's contents could not be read" />
           {backupId && details.loading && <Spinner size="md" aria-label="Reading the backup's contents" />}
         </WizardStep>
 
-        <WizardStep name="Target cluster" id="restore-target" footer={{ isNextDisabled: !targetOk }}>
+        <WizardStep body={SCROLL_BODY} name="Target cluster" id="restore-target" footer={{ isNextDisabled: !targetOk }}>
           <Form onSubmit={noSubmit}>
-            <ErrorAlert error={clusters.error} title="The clusters could not be loaded" />
+            <ErrorAlert headingLevel="h3" error={clusters.error} title="The clusters could not be loaded" />
             <FormGroup label="Target cluster" fieldId="rw-cluster">
               <FormSelect id="rw-cluster" value={cluster} onChange={(_e, v) => setCluster(v)} aria-describedby="rw-cluster-help">
                 {!cluster && <FormSelectOption value="" label={clusters.loading ? "Loading clusters…" : "Choose a cluster"} isDisabled />}
@@ -238,7 +241,7 @@ export function RestoreWizard({ prefill, onClose, onDone }: { prefill?: RestoreP
           </Form>
         </WizardStep>
 
-        <WizardStep name="Namespaces" id="restore-namespaces" footer={{ isNextDisabled: !mappingOk }}>
+        <WizardStep body={SCROLL_BODY} name="Namespaces" id="restore-namespaces" footer={{ isNextDisabled: !mappingOk }}>
           <Form onSubmit={noSubmit}>
             <p>Each namespace comes back under the same name unless you give another: a different name restores into another namespace (a copy next to the original, say).</p>
             {namespaces.length === 0 && <p>This backup holds no namespaced objects.</p>}
@@ -261,7 +264,7 @@ export function RestoreWizard({ prefill, onClose, onDone }: { prefill?: RestoreP
           </Form>
         </WizardStep>
 
-        <WizardStep name="Storage classes" id="restore-storage">
+        <WizardStep body={SCROLL_BODY} name="Storage classes" id="restore-storage">
           <Form onSubmit={noSubmit}>
             {d && d.storageClasses.length === 0 ? (
               <p>No volume claim in this backup names a storage class.</p>
@@ -276,7 +279,7 @@ export function RestoreWizard({ prefill, onClose, onDone }: { prefill?: RestoreP
           </Form>
         </WizardStep>
 
-        <WizardStep name="Existing objects" id="restore-existing">
+        <WizardStep body={SCROLL_BODY} name="Existing objects" id="restore-existing">
           <Form onSubmit={noSubmit}>
             <FormGroup label="When an object already exists" fieldId="rw-existing" role="radiogroup" isStack>
               {EXISTING.map((x) => (
@@ -291,7 +294,7 @@ export function RestoreWizard({ prefill, onClose, onDone }: { prefill?: RestoreP
           </Form>
         </WizardStep>
 
-        <WizardStep name="What to restore" id="restore-partial" footer={{ isNextDisabled: !partialOk }}>
+        <WizardStep body={SCROLL_BODY} name="What to restore" id="restore-partial" footer={{ isNextDisabled: !partialOk }}>
           <Form onSubmit={noSubmit}>
             <FormGroup label="Restore" fieldId="rw-scope" role="radiogroup" isStack>
               <Radio id="rw-scope-all" name="rw-scope" label="Everything in the backup" isChecked={scope === "all"} onChange={() => setScope("all")} />
@@ -363,12 +366,13 @@ export function RestoreWizard({ prefill, onClose, onDone }: { prefill?: RestoreP
         </WizardStep>
 
         <WizardStep
+          body={SCROLL_BODY}
           name="Review"
           id="restore-review"
           footer={{ nextButtonText: "Start restore", isNextDisabled: start.busy || !allOk, nextButtonProps: { isLoading: start.busy } }}
         >
           <div className="lb-stack">
-          <ErrorAlert error={start.error} title="The restore could not be started" />
+          <ErrorAlert headingLevel="h3" error={start.error} title="The restore could not be started" />
           {existing === "replace" && (
             <Alert component="h3" variant="warning" isInline isPlain title="Existing objects will be deleted and recreated." />
           )}

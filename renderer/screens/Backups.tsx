@@ -140,7 +140,7 @@ export function Backups() {
             </ToolbarItem>
           </ToolbarContent>
         </Toolbar>
-        <ErrorAlert error={list.error} title="The backups could not be listed" />
+        <ErrorAlert headingLevel="h3" error={list.error} title="The backups could not be listed" />
         {(list.data?.errors ?? []).map((e) => (
           <Alert component="h3" key={e.location} variant="warning" isInline title={`Location ${e.location} could not be read`}>
             {e.error}

@@ -55,7 +55,7 @@ export function Jobs() {
         <p>Backups, restores, migrations and switchovers the engine ran or is running{running ? `: ${running} running now` : ""}.</p>
       </PageSection>
       <PageSection>
-        <ErrorAlert error={error} title="The job list could not be loaded" />
+        <ErrorAlert headingLevel="h2" error={error} title="The job list could not be loaded" />
         <Toolbar>
           <ToolbarContent>
             <ToolbarItem>

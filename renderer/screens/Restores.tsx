@@ -89,7 +89,7 @@ export function Restores() {
 
       <PageSection aria-labelledby="restore-list-title">
         <Title headingLevel="h2" id="restore-list-title">All restores</Title>
-        <ErrorAlert error={list.error} title="The restores could not be listed" />
+        <ErrorAlert headingLevel="h3" error={list.error} title="The restores could not be listed" />
         {list.loading && !list.data && <Spinner size="lg" aria-label="Loading restores" />}
         {list.data && restores.length === 0 ? (
           <EmptyState titleText="No restores yet" headingLevel="h3">

@@ -13,8 +13,21 @@ export const EMBEDDED_LOCATION = "local";
 
 export const embeddedFolder = (dataDir: string) => join(dataDir, "backups");
 
+const embedding = new WeakMap<EngineContext, Promise<string>>();
+
 /** Creates the embedded location once; its repository password is random and kept in the vault. */
-export async function ensureEmbeddedLocation(ctx: EngineContext): Promise<string> {
+export function ensureEmbeddedLocation(ctx: EngineContext): Promise<string> {
+  // Windows ask at the same moment (a reload, two tabs): one creation, every caller gets its name.
+  let pending = embedding.get(ctx);
+  if (!pending) {
+    pending = createEmbeddedLocation(ctx);
+    embedding.set(ctx, pending);
+    pending.catch(() => embedding.delete(ctx));
+  }
+  return pending;
+}
+
+async function createEmbeddedLocation(ctx: EngineContext): Promise<string> {
   const registry = await ctx.state.locations();
   const marker = join(ctx.dataDir, "embedded-location.json");
   if (existsSync(marker)) return (JSON.parse(readFileSync(marker, "utf8")) as { name: string }).name;
