@@ -1,7 +1,7 @@
 // What every call handler works with: the engine's stores and registries over one data directory,
 // the job registry, and a way to tell UIs that a list changed.
 import type { HostKind, LocationView, StateTopic } from "../../shared/api";
-import { State } from "../cli/state";
+import { State } from "../state/state";
 import type { JobRegistry } from "../jobs/registry";
 import { RuleStore } from "../rules/store";
 import type { Vault } from "../vault/types";

@@ -39,6 +39,7 @@ export function toApiError(err: unknown): ApiError {
   const hint = typeof e.hint === "string" ? { hint: e.hint } : {};
   const table = e.name === "ClusterError" ? CLUSTER_CODES : e.name === "LocationError" ? LOCATION_CODES : e.name === "RepositoryError" ? REPOSITORY_CODES : undefined;
   if (table && typeof e.code === "string") return { code: table[e.code] ?? "failed", message: e.message, ...hint };
+  if (e.name === "NotFoundError") return { code: "not-found", message: e.message };
   if (INPUT_ERRORS.has(e.name)) return { code: "invalid-request", message: e.message, ...hint };
   if (e.name === "VaultError") return { code: "auth", message: e.message, ...hint };
   return { code: "internal", message: e.message };

@@ -2,7 +2,7 @@
 // (`lifeboat daemon`, in-process, over the host's own state and vault), so there is one scheduler
 // to trust. One scheduler per data directory: when a `lifeboat daemon` already runs them, the app
 // leaves them to it and says so.
-import type { State } from "../cli/state";
+import type { State } from "../state/state";
 import { daemonGroup } from "../cli/daemon-command";
 import { silentReporter } from "../cli/progress";
 

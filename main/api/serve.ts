@@ -2,7 +2,7 @@
 // and the browser see the same clusters and locations), secrets sealed by the key file or the
 // passphrase vault, the renderer build on 127.0.0.1 behind a per-launch token. Used by
 // `npm run serve`, `npm start` without Electron, and `lifeboat serve`.
-import { lifeboatHome } from "../cli/state";
+import { lifeboatHome } from "../state/state";
 import { defaultVault } from "../vault/index";
 import { createEngineHost } from "./engine-host";
 import { startServedHost, type ServedHost } from "./served";

@@ -3,7 +3,7 @@
 // exit code: 0 done, 1 the engine failed or the result is incomplete; bad input throws UsageError (2).
 import { UsageError, type FlagSpecs, type FlagValues } from "./args";
 import type { Reporter } from "./progress";
-import type { State } from "./state";
+import type { State } from "../state/state";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 

@@ -10,7 +10,7 @@ import type { BackupSchedule, LocationRunResult, ProtectionContext } from "../sc
 import type { Schedule, SchedulerEvent, ScheduleState } from "../schedule/scheduler";
 import { command, CommandError, EXIT, type Context, type Group } from "./command";
 import type { Closeable } from "./dr-runtime";
-import { DaemonLock } from "./state";
+import { DaemonLock } from "../schedule/daemon-lock";
 
 interface LogEntry {
   /** The schedule's name, migration/NAME for a migration, or "-" for the daemon itself. */

@@ -16,7 +16,7 @@ import { restoreGroup } from "./restore-commands";
 import { scheduleGroup } from "./schedule-commands";
 import { serveGroup } from "./serve-command";
 import { schedulePolicyGroup } from "./schedule-policy-commands";
-import { lifeboatHome, State } from "./state";
+import { lifeboatHome, State } from "../state/state";
 import { failbackGroup, failoverGroup } from "./switchover-commands";
 
 const GROUPS: Group[] = [
@@ -51,7 +51,7 @@ function version(): string {
  * errors are told by name and code: importing their classes would load the Kubernetes client.
  */
 export function isBadInput(err: unknown): boolean {
-  if (err instanceof UsageError || err instanceof SelectorError || (err as Error | undefined)?.name === "RuleValidationError") return true;
+  if (err instanceof UsageError || err instanceof SelectorError || ["RuleValidationError", "NotFoundError"].includes((err as Error | undefined)?.name ?? "")) return true;
   const { name, code } = (err ?? {}) as { name?: string; code?: string };
   return (name === "ClusterError" && (code === "malformed-kubeconfig" || code === "unknown-context" || code === "unknown-namespace" || code === "unknown-kind"))
     || (name === "LocationError" && code === "invalid-config")

@@ -12,7 +12,7 @@ import { findPair } from "./clusterpair-commands";
 import { command, CommandError, emit, EXIT, required, type Context, type Group } from "./command";
 import { fields, formatAge, formatBytes, formatDuration, formatTime, shortId, table } from "./format";
 import { findPolicy } from "./schedule-policy-commands";
-import { DaemonLock } from "./state";
+import { DaemonLock } from "../schedule/daemon-lock";
 
 const MIGRATION_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const view = () => import("./dr-view");

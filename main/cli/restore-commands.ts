@@ -3,12 +3,12 @@
 import type { KubernetesBackupMeta } from "../backup/resources";
 import type { SnapshotManifest } from "../repo/format";
 import type { Repository } from "../repo/repository";
-import type { RestoreOutcome, RestoreRequest } from "../restore/job";
+import type { RestoreRequest } from "../restore/job";
 import type { ExistingPolicy, RestoreAction, RestoreItemResult } from "../restore/restore";
 import { NAME_RULES, parseDuration, parseKinds, parseList, parseMappings, parseObjectRefs, UsageError } from "./args";
 import { command, emit, EXIT, required, type Context, type Group } from "./command";
 import { fields, formatAge, formatBytes, formatDuration, formatTime, shortId, table } from "./format";
-import type { RestoreRecord, RestoreStatus } from "./state";
+import { defaultRestoreName, restoreStatus, type RestoreRecord } from "../restore/records";
 
 type Backup = SnapshotManifest & { meta: KubernetesBackupMeta };
 
@@ -17,17 +17,6 @@ const RESTORE_NAME = /^[a-z0-9]([-a-z0-9._]{0,61}[a-z0-9])?$/;
 
 const objectRef = (i: { kind: string; namespace?: string; name: string }) => `${i.kind}/${i.namespace ? `${i.namespace}/` : ""}${i.name}`;
 const indent = (text: string) => text.split("\n").map((l) => `  ${l}`).join("\n");
-
-/** velero's default name: the backup's name and the time, e.g. shop-20260301120005. */
-export function defaultRestoreName(backupName: string, now = new Date()): string {
-  return `${backupName.slice(0, 48)}-${now.toISOString().replace(/[-:T]/g, "").slice(0, 14)}`;
-}
-
-export function restoreStatus(outcome: RestoreOutcome): RestoreStatus {
-  if (outcome.complete) return "Completed";
-  // Kept objects (an existing namespace, say) are no sign that anything was restored.
-  return outcome.counts.created + outcome.counts.replaced === 0 ? "Failed" : "PartiallyFailed";
-}
 
 function requestFrom(flags: {
   "existing-resource-policy"?: string; "namespace-mappings": string[]; "storage-class-mappings": string[]; "include-namespaces": string[];

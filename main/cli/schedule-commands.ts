@@ -13,7 +13,7 @@ import { BACKUP_NAME, scopeFromFlags, SCOPE_FLAGS, type BackupScope } from "./ba
 import { command, CommandError, emit, EXIT, required, type Context, type Group } from "./command";
 import { fields, formatAge, formatBytes, formatDuration, formatTime, shortId, table } from "./format";
 import { findPolicy } from "./schedule-policy-commands";
-import { DaemonLock } from "./state";
+import { DaemonLock } from "../schedule/daemon-lock";
 
 const view = () => import("./schedule-view");
 const indent = (text: string) => text.split("\n").map((l) => `  ${l}`).join("\n");

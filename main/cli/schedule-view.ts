@@ -2,8 +2,7 @@
 // --daily 02:00,14:00, --weekly mon-fri@23:00, --monthly 1,15@01:00) as a policy, with errors that
 // name the flag; short "when" texts; wall-clock times in a policy's zone; when a schedule next
 // starts. Loaded only by the schedule commands (it pulls in the policy engine). Pure functions.
-import { nextRunAfter, SchedulePolicySchema, WEEKDAYS, type SchedulePolicy, type Weekday } from "../schedule/policy";
-import { nextDue, spreadMs, type ScheduleState } from "../schedule/scheduler";
+import { SchedulePolicySchema, WEEKDAYS, type SchedulePolicy, type Weekday } from "../schedule/policy";
 import { parseList, UsageError } from "./args";
 
 export interface PolicyFlags {
@@ -200,47 +199,7 @@ export function wallTime(date: Date, timeZone?: string): string {
   return `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
-/** The next `count` times a policy fires after `from` (intervals count from `anchor`). */
-export function nextRuns(policy: SchedulePolicy, count: number, from: Date, anchor?: Date): Date[] {
-  const runs: Date[] = [];
-  for (let t = from; runs.length < count;) {
-    t = nextRunAfter(policy, t, anchor);
-    runs.push(t);
-  }
-  return runs;
-}
-
-interface ScheduleLike {
-  id: string;
-  createdAt: string;
-  paused?: boolean;
-}
-
-/**
- * When the scheduler will start a schedule next, seen at `now`: its due slot plus the schedule's
- * fixed spread. A time at or before `now` means it is overdue (no daemon has run it yet).
- */
-export function nextStart(schedule: ScheduleLike, policy: SchedulePolicy, state: ScheduleState, now: Date): Date {
-  const s = { id: schedule.id, policy, createdAt: schedule.createdAt, paused: schedule.paused };
-  return new Date(nextDue(s, state, now).dueAt.getTime() + spreadMs(s));
-}
-
-/** The start after the next one, and so on: `count` starts from `now` (a start already due counts first). */
-export function nextStarts(schedule: ScheduleLike, policy: SchedulePolicy, state: ScheduleState, now: Date, count: number): Date[] {
-  const s = { id: schedule.id, policy, createdAt: schedule.createdAt };
-  const first = nextDue(s, state, now).dueAt;
-  const slots = [first, ...nextRuns(policy, count - 1, first, new Date(schedule.createdAt))];
-  return slots.map((d) => new Date(d.getTime() + spreadMs(s)));
-}
-
-export type RunStatus = "never run" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
-
-/** A schedule's last run as one word; "running" while a run has started and not ended. */
-export function runStatus(state: ScheduleState): RunStatus {
-  if (!state.lastStartedAt && !state.lastResult) return "never run";
-  if (state.lastStartedAt && (!state.lastEndedAt || state.lastEndedAt < state.lastStartedAt)) return "running";
-  return state.lastResult ?? "never run";
-}
+export { nextRuns, nextStart, nextStarts, runStatus, type RunStatus } from "../schedule/status";
 
 /** 2026-03-01T12:00:05Z: ISO 8601 to the second, for log lines. */
 export const isoSecond = (d: Date = new Date()) => d.toISOString().replace(/\.\d{3}Z$/, "Z");

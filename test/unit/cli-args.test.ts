@@ -5,8 +5,8 @@ import { NAME_RULES, parseDuration, parseFlags, parseKinds, parseList, parseMapp
 import { formatAge, formatBytes, formatDuration, table } from "../../main/cli/format";
 import { isBadInput, splitCommand } from "../../main/cli/main";
 import { transferLine } from "../../main/cli/progress";
-import { defaultRestoreName } from "../../main/cli/restore-commands";
-import { lifeboatHome } from "../../main/cli/state";
+import { defaultRestoreName } from "../../main/restore/records";
+import { lifeboatHome } from "../../main/state/state";
 
 const SPECS = {
   cluster: { type: "string", help: "" },

@@ -10,7 +10,7 @@ import { splitCommand } from "../../main/cli/main";
 import {
   formatMinutes, isoSecond, nextStart, nextStarts, parseDates, parseDays, parseInterval, policyFromFlags, runStatus, wallTime, whenText,
 } from "../../main/cli/schedule-view";
-import { DaemonLock } from "../../main/cli/state";
+import { DaemonLock } from "../../main/schedule/daemon-lock";
 import type { SchedulePolicy } from "../../main/schedule/policy";
 
 const usage = (fn: () => unknown) => {

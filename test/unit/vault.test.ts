@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { defaultVault, keyFileVault, passphraseVault, sealedJsonFile, VaultError, type Vault } from "../../main/vault/index";
 import { fileClusterStore } from "../../main/clusters/registry";
 import { fileLocationStore } from "../../main/locations/registry";
-import { State } from "../../main/cli/state";
+import { State } from "../../main/state/state";
 import { chooseVault, safeStorageVault, type SafeStorageLike } from "../../electron/safe-storage-vault";
 import { restoredBounds, screenFromUrl, startUrl } from "../../electron/window-state";
 

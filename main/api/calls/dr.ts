@@ -1,8 +1,8 @@
 // dr.*: ClusterPairs, migration schedules, and guided failover / failback, run as jobs whose steps
 // show in the console as they happen. Everything a run opens is closed when it ends.
 import type { MigrationView, PairView, SwitchoverView } from "../../../shared/api";
-import { checkPairForMigrations, drContext, type Closeable } from "../../cli/dr-runtime";
-import { nextStart } from "../../cli/schedule-view";
+import { checkPairForMigrations, drContext, type Closeable } from "../../dr/runtime";
+import { nextStart } from "../../schedule/status";
 import { failbackMigration, failoverMigration, migrationScheduleId, runRecordedMigration } from "../../dr/index";
 import type { MigrationRun, MigrationSpec } from "../../dr/migration";
 import { fileSwitchoverStore } from "../../dr/failover";

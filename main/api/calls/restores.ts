@@ -2,8 +2,7 @@
 // keeps), so its result table can be read after the job, the window or the engine is gone.
 import type { RestoreView } from "../../../shared/api";
 import { findKubernetesBackup } from "../../backup/resources";
-import type { RestoreRecord } from "../../cli/state";
-import { defaultRestoreName, restoreStatus } from "../../cli/restore-commands";
+import { defaultRestoreName, restoreStatus, type RestoreRecord } from "../../restore/records";
 import { runRestore, type RestoreRequest } from "../../restore/job";
 import type { EngineContext } from "../context";
 import { conflict, notFound } from "../errors";

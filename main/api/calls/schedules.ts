@@ -6,7 +6,7 @@ import { ruleTemplate, RULE_TEMPLATES, type TemplateName } from "../../rules";
 import type { SavedRules } from "../../rules/store";
 import { describePolicy } from "../../schedule/policy";
 import type { BackupSchedule } from "../../schedule/protect";
-import { nextStart, runStatus } from "../../cli/schedule-view";
+import { nextStart, runStatus } from "../../schedule/status";
 import type { EngineContext } from "../context";
 import { backupRequest } from "./backups";
 import type { Handlers } from "./types";
