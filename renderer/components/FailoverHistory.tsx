@@ -3,7 +3,7 @@ import { ExpandableRowContent, Table, Tbody, Td, Th, Thead, Tr } from "@patternf
 import { useState } from "react";
 import type { SwitchoverView } from "../../shared/api";
 import { formatDuration, formatTime } from "../format";
-import { DrErrorAlert } from "./DrErrorAlert";
+import { ErrorAlert } from "./ErrorAlert";
 import { FailoverResult } from "./FailoverResult";
 
 /** The "Failover history" tab: every failover and failback, newest first, each expandable to its steps. */
@@ -13,7 +13,7 @@ export function FailoverHistory({ switchovers, loading, error }: { switchovers?:
   return (
     <>
       <Title headingLevel="h2">Failover history</Title>
-      <DrErrorAlert error={error} title="The failover history could not be loaded" />
+      <ErrorAlert headingLevel="h3" error={error} title="The failover history could not be loaded" />
       {loading && !switchovers && <Spinner size="lg" aria-label="Loading the failover history" />}
       {switchovers && rows.length === 0 && (
         <EmptyState titleText="No failover yet" headingLevel="h3">

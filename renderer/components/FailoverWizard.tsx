@@ -7,7 +7,7 @@ import { api } from "../api";
 import { formatAge, formatDuration, formatTime } from "../format";
 import { useUi } from "../store";
 import { useCall } from "../useCall";
-import { DrErrorAlert } from "./DrErrorAlert";
+import { ErrorAlert } from "./ErrorAlert";
 import { FailoverPlan } from "./FailoverPlan";
 import { FailoverResult } from "./FailoverResult";
 import { JobProgress } from "./JobProgress";
@@ -109,7 +109,7 @@ export function FailoverWizard({ migrations, pairs, initial, onClose }: {
             <FailoverPlan steps={steps} label={`Steps of the ${verb}`} />
             <Checkbox id="failover-confirm" isRequired isChecked={confirmed} onChange={(_e, on) => setConfirmed(on)} isDisabled={!migration || !!wrongSide}
               label={`I understand that the application will move to ${target}`} />
-            <DrErrorAlert error={startError} title={`The ${verb} could not start`} />
+            <ErrorAlert headingLevel="h3" error={startError} title={`The ${verb} could not start`} />
           </Form>
         )}
         {jobId && (
@@ -119,7 +119,7 @@ export function FailoverWizard({ migrations, pairs, initial, onClose }: {
             {!done && <FailoverPlan steps={steps} job={job} label={`Progress of the ${verb}`} />}
             {!done && <p>You can close this window: the {verb} continues, and its result appears under Failover history.</p>}
             {done && result && <div style={{ marginTop: 16 }}><FailoverResult switchover={result} /></div>}
-            {done && !result && (switchovers.loading ? <Spinner size="md" aria-label="Loading the result" /> : <DrErrorAlert error={switchovers.error} title="The result could not be loaded" />)}
+            {done && !result && (switchovers.loading ? <Spinner size="md" aria-label="Loading the result" /> : <ErrorAlert headingLevel="h3" error={switchovers.error} title="The result could not be loaded" />)}
           </>
         )}
       </ModalBody>

@@ -3,7 +3,7 @@ import { Button } from "@patternfly/react-core";
 import type { JobView } from "../../shared/api";
 import { api } from "../api";
 import { useUi } from "../store";
-import { DrErrorAlert } from "./DrErrorAlert";
+import { ErrorAlert } from "./ErrorAlert";
 import { JobProgress } from "./JobProgress";
 
 /** The migration job to show: the one this button started, else a running migration job naming it. */
@@ -38,7 +38,7 @@ export function MigrationRunNow({ name, disabled, reason, showProgress = true }:
         {running ? `Running… ${Math.round(job.progress.percent)}%` : "Run now"}
         <span className="pf-v6-screen-reader">{` migration ${name}`}</span>
       </Button>
-      <DrErrorAlert error={error} title={`${name} could not start`} />
+      <ErrorAlert headingLevel="h3" error={error} title={`${name} could not start`} />
       {showProgress && job && <div style={{ marginTop: 8 }}><JobProgress job={job} /></div>}
       {showProgress && started && !job && <p>Starting…</p>}
     </>

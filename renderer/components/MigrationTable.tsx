@@ -4,8 +4,8 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import type { MigrationView, PairView } from "../../shared/api";
 import { api } from "../api";
 import { formatAge, formatDuration, formatTime } from "../format";
-import { DrErrorAlert } from "./DrErrorAlert";
-import { DrConfirmModal } from "./DrConfirmModal";
+import { ErrorAlert } from "./ErrorAlert";
+import { ConfirmModal } from "./ConfirmModal";
 import { MigrationRunNow } from "./MigrationRunNow";
 import { MigrationWizard } from "./MigrationWizard";
 import { RpoLabel } from "./RpoLabel";
@@ -38,8 +38,8 @@ export function MigrationTable({ migrations, pairs, loading, error, reload }: { 
         </FlexItem>
         <FlexItem><Button variant="primary" onClick={() => setCreating(true)}>Create migration schedule</Button></FlexItem>
       </Flex>
-      <DrErrorAlert error={error} title="The migrations could not be loaded" />
-      <DrErrorAlert error={actionError} title="The migration was not changed" />
+      <ErrorAlert headingLevel="h3" error={error} title="The migrations could not be loaded" />
+      <ErrorAlert headingLevel="h3" error={actionError} title="The migration was not changed" />
       {loading && !migrations && <Spinner size="lg" aria-label="Loading migrations" />}
       {migrations && rows.length === 0 && (
         <EmptyState titleText="No migration schedules" headingLevel="h3">
@@ -98,9 +98,9 @@ export function MigrationTable({ migrations, pairs, loading, error, reload }: { 
       )}
       {creating && <MigrationWizard pairs={pairs} onClose={() => { setCreating(false); reload(); }} />}
       {removing && (
-        <DrConfirmModal title={`Delete migration ${removing}?`} onConfirm={async () => { await api.call("dr.migrations.remove", { name: removing }); reload(); }} onClose={() => setRemoving(undefined)}>
+        <ConfirmModal title={`Delete migration ${removing}?`} onConfirm={async () => { await api.call("dr.migrations.remove", { name: removing }); reload(); }} onClose={() => setRemoving(undefined)}>
           <p>The schedule stops. What it already copied to the destination stays there, switched off.</p>
-        </DrConfirmModal>
+        </ConfirmModal>
       )}
     </>
   );

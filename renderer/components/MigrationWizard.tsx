@@ -5,7 +5,7 @@ import {
 } from "@patternfly/react-core";
 import type { PairView } from "../../shared/api";
 import { useAction, useCall } from "../useCall";
-import { DrErrorAlert } from "./DrErrorAlert";
+import { ErrorAlert } from "./ErrorAlert";
 import { PolicyFieldError } from "./PolicyFieldError";
 
 const DNS_NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
@@ -56,7 +56,7 @@ export function MigrationWizard({ pairs, onClose }: { pairs: PairView[]; onClose
           <Form onSubmit={(e) => e.preventDefault()}>
             <FormGroup role="group" label={`Namespaces on ${source ?? "the source"}`} isRequired fieldId="migration-namespaces">
               {inventory.loading && <Spinner size="md" aria-label="Loading namespaces" />}
-              <DrErrorAlert error={inventory.error} title={`The namespaces of ${source ?? "the source"} could not be listed`} />
+              <ErrorAlert headingLevel="h3" error={inventory.error} title={`The namespaces of ${source ?? "the source"} could not be listed`} />
               {(inventory.data ?? []).map((ns) => (
                 <Checkbox key={ns.name} id={`migration-ns-${ns.name}`} label={ns.name} isChecked={namespaces.includes(ns.name)} onChange={(_e, on) => toggle(ns.name, on)} />
               ))}
@@ -70,7 +70,7 @@ export function MigrationWizard({ pairs, onClose }: { pairs: PairView[]; onClose
         </WizardStep>
         <WizardStep id="migration-policy" name="Schedule" footer={{ isNextDisabled: !policy }}>
           <Form onSubmit={(e) => e.preventDefault()}>
-            <DrErrorAlert error={policies.error} title="The policies could not be loaded" />
+            <ErrorAlert headingLevel="h3" error={policies.error} title="The policies could not be loaded" />
             <FormGroup label="Schedule policy" isRequired fieldId="migration-policy-select">
               <FormSelect id="migration-policy-select" value={policy} onChange={(_e, v) => setPolicy(v)}>
                 <FormSelectOption value="" label="Choose a schedule policy" isPlaceholder />
@@ -102,7 +102,7 @@ export function MigrationWizard({ pairs, onClose }: { pairs: PairView[]; onClose
               its workloads switched off (0 replicas, CronJobs suspended), ready for a failover.
             </p>
           </Alert>
-          <DrErrorAlert error={create.error} title="The migration schedule was not created" />
+          <ErrorAlert headingLevel="h3" error={create.error} title="The migration schedule was not created" />
         </WizardStep>
       </Wizard>
     </Modal>

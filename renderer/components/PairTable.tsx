@@ -4,8 +4,8 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import type { PairView } from "../../shared/api";
 import { api } from "../api";
 import { formatTime } from "../format";
-import { DrErrorAlert } from "./DrErrorAlert";
-import { DrConfirmModal } from "./DrConfirmModal";
+import { ErrorAlert } from "./ErrorAlert";
+import { ConfirmModal } from "./ConfirmModal";
 import { PairStatusLabel } from "./PairStatusLabel";
 import { PairWizard } from "./PairWizard";
 
@@ -37,8 +37,8 @@ export function PairTable({ pairs, loading, error, reload }: { pairs?: PairView[
         </FlexItem>
         <FlexItem><Button variant="primary" onClick={() => setCreating(true)}>Create cluster pair</Button></FlexItem>
       </Flex>
-      <DrErrorAlert error={error} title="The cluster pairs could not be loaded" />
-      <DrErrorAlert error={checkError} title="The check failed" />
+      <ErrorAlert headingLevel="h3" error={error} title="The cluster pairs could not be loaded" />
+      <ErrorAlert headingLevel="h3" error={checkError} title="The check failed" />
       {loading && !pairs && <Spinner size="lg" aria-label="Loading cluster pairs" />}
       {pairs && rows.length === 0 && (
         <EmptyState titleText="No cluster pairs" headingLevel="h3">
@@ -80,9 +80,9 @@ export function PairTable({ pairs, loading, error, reload }: { pairs?: PairView[
       )}
       {creating && <PairWizard onClose={() => { setCreating(false); reload(); }} />}
       {removing && (
-        <DrConfirmModal title={`Delete cluster pair ${removing}?`} onConfirm={async () => { await api.call("dr.pairs.remove", { name: removing }); reload(); }} onClose={() => setRemoving(undefined)}>
+        <ConfirmModal title={`Delete cluster pair ${removing}?`} onConfirm={async () => { await api.call("dr.pairs.remove", { name: removing }); reload(); }} onClose={() => setRemoving(undefined)}>
           <p>The pair is deleted; the clusters and the location are not touched. A pair that migrations still use cannot be deleted.</p>
-        </DrConfirmModal>
+        </ConfirmModal>
       )}
     </>
   );

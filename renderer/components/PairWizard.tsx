@@ -5,7 +5,7 @@ import {
 } from "@patternfly/react-core";
 import type { PairView } from "../../shared/api";
 import { useAction, useCall } from "../useCall";
-import { DrErrorAlert } from "./DrErrorAlert";
+import { ErrorAlert } from "./ErrorAlert";
 import { PairStatusLabel } from "./PairStatusLabel";
 import { PolicyFieldError } from "./PolicyFieldError";
 
@@ -39,7 +39,7 @@ export function PairWizard({ onClose }: { onClose(): void }) {
       <Wizard header={header} onClose={onClose} height={520} isVisitRequired navAriaLabel="Cluster pair steps">
         <WizardStep id="pair-source" name="Source" footer={{ isNextDisabled: !source }}>
           <Form onSubmit={(e) => e.preventDefault()}>
-            <DrErrorAlert error={clusters.error} title="The clusters could not be loaded" />
+            <ErrorAlert headingLevel="h3" error={clusters.error} title="The clusters could not be loaded" />
             <FormGroup label="Source cluster" isRequired fieldId="pair-source-cluster">
               <FormSelect id="pair-source-cluster" value={source} onChange={(_e, v) => setSource(v)}>
                 <FormSelectOption value="" label="Choose the cluster the application runs on" isPlaceholder />
@@ -65,7 +65,7 @@ export function PairWizard({ onClose }: { onClose(): void }) {
         </WizardStep>
         <WizardStep id="pair-location" name="Object store" footer={{ isNextDisabled: !location }}>
           <Form onSubmit={(e) => e.preventDefault()}>
-            <DrErrorAlert error={locations.error} title="The locations could not be loaded" />
+            <ErrorAlert headingLevel="h3" error={locations.error} title="The locations could not be loaded" />
             <FormGroup label="Location" isRequired fieldId="pair-location-select">
               <FormSelect id="pair-location-select" value={location} onChange={(_e, v) => setLocation(v)}>
                 <FormSelectOption value="" label="Choose a backup location" isPlaceholder />
@@ -94,7 +94,7 @@ export function PairWizard({ onClose }: { onClose(): void }) {
                 <DescriptionListGroup><DescriptionListTerm>Location</DescriptionListTerm><DescriptionListDescription>{location || "–"}</DescriptionListDescription></DescriptionListGroup>
               </DescriptionList>
               <p>Creating the pair checks that both clusters can be reached with the access migrations need, and that the location works.</p>
-              <DrErrorAlert error={create.error} title="The cluster pair was not created" />
+              <ErrorAlert headingLevel="h3" error={create.error} title="The cluster pair was not created" />
             </Form>
           )}
           {created && (

@@ -4,7 +4,7 @@ import {
 } from "@patternfly/react-core";
 import { SchedulePolicyInputSchema, type SchedulePolicyInput } from "../../shared/api";
 import { useAction } from "../useCall";
-import { DrErrorAlert } from "./DrErrorAlert";
+import { ErrorAlert } from "./ErrorAlert";
 import { PolicyFieldError } from "./PolicyFieldError";
 
 type Kind = SchedulePolicyInput["kind"];
@@ -143,7 +143,7 @@ export function PolicyForm({ policy, onClose }: { policy?: SchedulePolicyInput; 
               <PolicyFieldError error={err("timeZone")} hint={`Optional: an IANA zone such as Europe/Paris. Empty means the engine's zone (this computer: ${zonePlaceholder}).`} />
             </FormGroup>
           )}
-          <DrErrorAlert error={save.error} title="The policy was not saved" />
+          <ErrorAlert headingLevel="h3" error={save.error} title="The policy was not saved" />
           <ActionGroup>
             <Button type="submit" variant="primary" isLoading={save.busy} isDisabled={save.busy}>{editing ? "Save policy" : "Create policy"}</Button>
             <Button variant="link" onClick={onClose}>Cancel</Button>

@@ -4,8 +4,8 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import type { SchedulePolicyInput } from "../../shared/api";
 import { api } from "../api";
 import { useCall } from "../useCall";
-import { DrErrorAlert } from "./DrErrorAlert";
-import { DrConfirmModal } from "./DrConfirmModal";
+import { ErrorAlert } from "./ErrorAlert";
+import { ConfirmModal } from "./ConfirmModal";
 import { PolicyForm } from "./PolicyForm";
 
 /** The "Schedule policies" tab: every policy, what uses it, and create / edit / delete. */
@@ -25,7 +25,7 @@ export function PolicyTable() {
           <Button variant="primary" onClick={() => setEditing({})}>Create policy</Button>
         </FlexItem>
       </Flex>
-      <DrErrorAlert error={policies.error} title="The policies could not be loaded" />
+      <ErrorAlert headingLevel="h3" error={policies.error} title="The policies could not be loaded" />
       {policies.loading && !policies.data && <Spinner size="lg" aria-label="Loading policies" />}
       {policies.data && rows.length === 0 && (
         <EmptyState titleText="No schedule policies" headingLevel="h3">
@@ -63,9 +63,9 @@ export function PolicyTable() {
       )}
       {editing && <PolicyForm policy={editing.policy} onClose={() => { setEditing(undefined); policies.reload(); }} />}
       {removing && (
-        <DrConfirmModal title={`Delete policy ${removing}?`} onConfirm={async () => { await api.call("policies.remove", { name: removing }); policies.reload(); }} onClose={() => setRemoving(undefined)}>
+        <ConfirmModal title={`Delete policy ${removing}?`} onConfirm={async () => { await api.call("policies.remove", { name: removing }); policies.reload(); }} onClose={() => setRemoving(undefined)}>
           <p>The policy is deleted. A policy that a schedule or a migration still uses cannot be deleted.</p>
-        </DrConfirmModal>
+        </ConfirmModal>
       )}
     </>
   );

@@ -4,7 +4,7 @@ import {
 } from "@patternfly/react-core";
 import { RuleSetSchema, type CallRequest, type RuleSetView } from "../../shared/api";
 import { useAction } from "../useCall";
-import { DrErrorAlert } from "./DrErrorAlert";
+import { ErrorAlert } from "./ErrorAlert";
 import { PolicyFieldError } from "./PolicyFieldError";
 
 type TemplateName = CallRequest<"rules.template">["template"];
@@ -102,13 +102,13 @@ export function RuleForm({ rule, templates, onClose }: { rule?: RuleSetView; tem
               <span> Replaces the rules below with the {TEMPLATE_TITLES[template as TemplateName] ?? template} template for this selector, namespace and container.</span>
             </div>
           )}
-          <DrErrorAlert error={fill.error} title="The template could not be filled in" />
+          <ErrorAlert headingLevel="h3" error={fill.error} title="The template could not be filled in" />
           <FormGroup label="Rules (JSON)" isRequired fieldId="rule-json">
             <TextArea id="rule-json" className="lb-mono" value={text} onChange={(_e, v) => setText(v)} rows={18} resizeOrientation="vertical" validated={problem ? "error" : "default"} aria-describedby="rule-json-help" spellCheck={false} />
             <PolicyFieldError id="rule-json-help" error={problem}
               hint='{"pre": [...], "post": [...]}: each action has a name, a podSelector and a command; background pre actions hold ${WAIT_CMD} while the backup runs.' />
           </FormGroup>
-          <DrErrorAlert error={save.error} title="The rules were not saved" />
+          <ErrorAlert headingLevel="h3" error={save.error} title="The rules were not saved" />
           <ActionGroup>
             <Button type="submit" variant="primary" isLoading={save.busy} isDisabled={save.busy || !!problem}>{editing ? "Save rules" : "Create rules"}</Button>
             <Button variant="link" onClick={onClose}>Cancel</Button>

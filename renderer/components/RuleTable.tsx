@@ -4,8 +4,8 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import type { RuleSetView } from "../../shared/api";
 import { api } from "../api";
 import { useCall } from "../useCall";
-import { DrErrorAlert } from "./DrErrorAlert";
-import { DrConfirmModal } from "./DrConfirmModal";
+import { ErrorAlert } from "./ErrorAlert";
+import { ConfirmModal } from "./ConfirmModal";
 import { RuleForm } from "./RuleForm";
 
 /** The "Rules" tab: saved rule sets (pre / post actions around a backup), with create / edit / delete. */
@@ -25,7 +25,7 @@ export function RuleTable() {
           <Button variant="primary" onClick={() => setEditing({})}>Create rules</Button>
         </FlexItem>
       </Flex>
-      <DrErrorAlert error={rules.error} title="The rules could not be loaded" />
+      <ErrorAlert headingLevel="h3" error={rules.error} title="The rules could not be loaded" />
       {rules.loading && !rules.data && <Spinner size="lg" aria-label="Loading rules" />}
       {rules.data && rows.length === 0 && (
         <EmptyState titleText="No rules" headingLevel="h3">
@@ -65,9 +65,9 @@ export function RuleTable() {
       )}
       {editing && <RuleForm rule={editing.rule} templates={rules.data?.templates} onClose={() => { setEditing(undefined); rules.reload(); }} />}
       {removing && (
-        <DrConfirmModal title={`Delete rules ${removing}?`} onConfirm={async () => { await api.call("rules.remove", { name: removing }); rules.reload(); }} onClose={() => setRemoving(undefined)}>
+        <ConfirmModal title={`Delete rules ${removing}?`} onConfirm={async () => { await api.call("rules.remove", { name: removing }); rules.reload(); }} onClose={() => setRemoving(undefined)}>
           <p>The rule set is deleted. Rules a schedule still uses cannot be deleted.</p>
-        </DrConfirmModal>
+        </ConfirmModal>
       )}
     </>
   );

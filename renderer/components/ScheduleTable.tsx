@@ -6,8 +6,8 @@ import { api } from "../api";
 import { formatTime } from "../format";
 import { useUi } from "../store";
 import { useCall } from "../useCall";
-import { DrErrorAlert } from "./DrErrorAlert";
-import { DrConfirmModal } from "./DrConfirmModal";
+import { ErrorAlert } from "./ErrorAlert";
+import { ConfirmModal } from "./ConfirmModal";
 import { ScheduleLastResult } from "./ScheduleLastResult";
 
 /** The "Backup schedules" tab: schedules made from the Backups wizard, with pause / resume / delete. */
@@ -41,8 +41,8 @@ export function ScheduleTable() {
           wizard's last step to protect an application with a schedule policy.
         </p>
       </Alert>
-      <DrErrorAlert error={schedules.error} title="The schedules could not be loaded" />
-      <DrErrorAlert error={error} title="The schedule was not changed" />
+      <ErrorAlert headingLevel="h3" error={schedules.error} title="The schedules could not be loaded" />
+      <ErrorAlert headingLevel="h3" error={error} title="The schedule was not changed" />
       {schedules.loading && !schedules.data && <Spinner size="lg" aria-label="Loading schedules" />}
       {schedules.data && rows.length === 0 && (
         <EmptyState titleText="No backup schedules" headingLevel="h3">
@@ -92,9 +92,9 @@ export function ScheduleTable() {
         </Table>
       )}
       {removing && (
-        <DrConfirmModal title={`Delete schedule ${removing}?`} onConfirm={async () => { await api.call("schedules.remove", { name: removing }); schedules.reload(); }} onClose={() => setRemoving(undefined)}>
+        <ConfirmModal title={`Delete schedule ${removing}?`} onConfirm={async () => { await api.call("schedules.remove", { name: removing }); schedules.reload(); }} onClose={() => setRemoving(undefined)}>
           <p>The schedule stops. The backups it already made stay in their locations until deleted.</p>
-        </DrConfirmModal>
+        </ConfirmModal>
       )}
     </>
   );

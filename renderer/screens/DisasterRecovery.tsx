@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Button, Flex, FlexItem, PageSection, Tab, TabTitleText, Tabs, Title } from "@patternfly/react-core";
 import { useUi } from "../store";
 import { useCall } from "../useCall";
-import { DrErrorAlert } from "../components/DrErrorAlert";
+import { ErrorAlert } from "../components/ErrorAlert";
 import { DrOverview } from "../components/DrOverview";
 import { PairTable } from "../components/PairTable";
 import { MigrationTable } from "../components/MigrationTable";
@@ -40,7 +40,7 @@ export function DisasterRecovery() {
         </Flex>
       </PageSection>
       <PageSection>
-        <DrErrorAlert error={tab === "overview" ? migrations.error ?? pairs.error : undefined} title="The disaster recovery state could not be loaded" />
+        <ErrorAlert headingLevel="h3" error={tab === "overview" ? migrations.error ?? pairs.error : undefined} title="The disaster recovery state could not be loaded" />
         <Tabs activeKey={tab} onSelect={(_e, k) => setTab(k as TabKey)} aria-label="Disaster recovery" mountOnEnter>
           <Tab eventKey="overview" title={<TabTitleText>Overview</TabTitleText>}>
             <div style={{ paddingTop: 16 }}>

@@ -193,6 +193,9 @@ describe("the console in served mode", () => {
     const progress = page.locator('[data-job-state][data-job-id^="backup-"]').first();
     await progress.waitFor();
     await shot("07-backup-running");
+    // A window that reloads finds the job again (the engine keeps recent jobs) and follows it.
+    await page.reload();
+    await page.locator('[data-job-id^="backup-"]').first().waitFor({ timeout: 30_000 });
     await page.locator('[data-job-id^="backup-"][data-job-state="succeeded"]').first().waitFor({ timeout: 180_000 });
     await expect.poll(() => page.getByRole("progressbar").first().getAttribute("aria-valuenow")).toBe("100");
     await page.getByRole("row", { name: /shop/ }).first().waitFor({ timeout: 30_000 });

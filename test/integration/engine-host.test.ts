@@ -187,6 +187,25 @@ describe("the engine host", () => {
     await call("rules.remove", { name: "pg" });
   });
 
+  test("first run on a machine with a kubeconfig: its contexts are offered and imported after a connection test", async () => {
+    const dataDir = join(dir, "data-import");
+    const fresh = createEngineHost({ host: "served", dataDir, vault: keyFileVault(dataDir) });
+    const previous = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = cluster.kubeconfigPath;
+    try {
+      const first = (await fresh.handle("app.firstRun", {})) as CallResponse<"app.firstRun">;
+      expect(first.needed).toBe(true);
+      expect(first.contexts.map((c) => c.server)).toContain(cluster.server);
+      const done = (await fresh.handle("app.completeFirstRun", { importContexts: [first.contexts[0]!.name] })) as CallResponse<"app.completeFirstRun">;
+      expect(done.failed).toEqual([]);
+      expect(done.added.map((c) => c.server)).toEqual([cluster.server]);
+      expect((await fresh.handle("clusters.list", {})) as unknown[]).toHaveLength(1);
+    } finally {
+      process.env.KUBECONFIG = previous;
+      await fresh.close();
+    }
+  });
+
   test("no response and no file at rest holds a secret", () => {
     const secrets = [minio.secretKey, REPO_PASSWORD, "s3cret"];
     const keyData = /client-key-data: (\S+)/.exec(cluster.kubeconfig)?.[1];

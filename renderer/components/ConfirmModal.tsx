@@ -1,13 +1,13 @@
 import { useId, useState, type ReactNode } from "react";
 import { Button, Modal, ModalBody, ModalFooter, ModalHeader, Title } from "@patternfly/react-core";
-import { DrErrorAlert } from "./DrErrorAlert";
+import { ErrorAlert } from "./ErrorAlert";
 
 /**
  * Asks before a destructive action (delete a policy, a schedule, a pair…) and runs it. The engine's
  * refusal (a policy still in use, …) is shown in the dialog, which stays open so it can be read.
  * Used by the Rules and schedules screen and the Disaster recovery screen.
  */
-export function DrConfirmModal({ title, children, confirmLabel = "Delete", danger = true, onConfirm, onClose }: {
+export function ConfirmModal({ title, children, confirmLabel = "Delete", danger = true, onConfirm, onClose }: {
   title: string;
   children: ReactNode;
   confirmLabel?: string;
@@ -38,7 +38,7 @@ export function DrConfirmModal({ title, children, confirmLabel = "Delete", dange
       </ModalHeader>
       <ModalBody>
         {children}
-        <DrErrorAlert error={error} title={`${confirmLabel} failed`} />
+        <ErrorAlert headingLevel="h3" error={error} title={`${confirmLabel} failed`} />
       </ModalBody>
       <ModalFooter>
         <Button variant={danger ? "danger" : "primary"} onClick={() => void confirm()} isLoading={busy} isDisabled={busy}>{confirmLabel}</Button>
