@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import type { ApiEvents, CallName, EventName, HostKind, LocationView, StateTopic } from "../../shared/api";
 import { isCallName, requests } from "../../shared/api";
 import { JobRegistry } from "../jobs/registry";
+import { closeTransferPool } from "../transfer/pool";
 import type { Vault } from "../vault/types";
 import { appCalls } from "./calls/app";
 import { backupCalls } from "./calls/backups";
@@ -28,7 +29,7 @@ export interface EngineHost {
   handle(name: unknown, request: unknown): Promise<unknown>;
   subscribe(listener: EngineListener): () => void;
   readonly jobs: JobRegistry;
-  /** Stops every running job (nothing half-done is committed) and waits for them, up to timeoutMs. */
+  /** Stops every running job (nothing half-done is committed) and the schedules, waits for them (up to timeoutMs), then ends the worker threads. */
   close(timeoutMs?: number): Promise<void>;
 }
 
@@ -94,6 +95,8 @@ export function createEngineHost(opts: EngineHostOptions): EngineHost {
     async close(timeoutMs = 10_000) {
       closing = true;
       await Promise.all([jobs.stopAll(timeoutMs), schedules?.stop()]);
+      // The worker threads of the transfer engine: nothing may keep running after the app quits.
+      await closeTransferPool();
       emit("app.closing", { reason: "The Lifeboat engine was stopped." });
     },
   };
