@@ -422,8 +422,10 @@ export const requests = {
   "dr.migrations.pause": z.strictObject({ name, paused: z.boolean() }),
   "dr.migrations.remove": z.strictObject({ name }),
   "dr.switchovers.list": empty,
-  "dr.failover": z.strictObject({ migration: name, confirm: z.literal(true, "a failover must be confirmed"), unplanned: z.boolean().default(false) }),
-  "dr.failback": z.strictObject({ migration: name, confirm: z.literal(true, "a failback must be confirmed") }),
+  /** Whether the source can be reached is found out by the engine (an unreachable source is skipped, with the reason). */
+  "dr.failover": z.strictObject({ migration: name, confirm: z.literal(true, "a failover must be confirmed"), unplanned: z.boolean().default(false), resume: z.string().optional() }),
+  /** `resume`: the id of a failover or failback that was interrupted (the engine or app stopped): it goes on from its last step. */
+  "dr.failback": z.strictObject({ migration: name, confirm: z.literal(true, "a failback must be confirmed"), resume: z.string().optional() }),
 } as const;
 
 type Req<C extends keyof typeof requests> = z.input<(typeof requests)[C]>;

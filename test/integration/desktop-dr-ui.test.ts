@@ -163,11 +163,16 @@ describe("disaster recovery in the console", () => {
     await expectAccessible("failover result");
     await waitForReadyPods(dst.kubeConfig(), "shop", "app=web", 2, 60_000);
     expect(src.kubectl(["get", "deploy", "web", "-n", "shop", "-o", "jsonpath={.spec.replicas}"])).toBe("0");
-    const [last] = (await engine.handle("dr.switchovers.list", {})) as Array<{ status: string; rtoSeconds?: number }>;
+    const [last] = (await engine.handle("dr.switchovers.list", {})) as Array<{ id: string; status: string; rtoSeconds?: number }>;
     expect(last).toMatchObject({ status: "done" });
+    // Only an interrupted switchover can be resumed; a finished one says so.
+    await expect(engine.handle("dr.failover", { migration: "shop", confirm: true, resume: last!.id })).rejects.toMatchObject({ apiError: { code: "conflict" } });
+    await expect(engine.handle("dr.failback", { migration: "shop", confirm: true, resume: "nope" })).rejects.toMatchObject({ apiError: { code: "not-found" } });
     console.log(`failover from the console: RTO ${last!.rtoSeconds?.toFixed(1)} s`);
     await dialog().getByRole("button", { name: /Close|Done/ }).first().click();
     await openTab("Failover history");
+    await page.getByRole("grid", { name: "Failover history" }).or(page.getByRole("table", { name: "Failover history" })).waitFor();
+    expect(await page.getByRole("button", { name: /^Resume/ }).count()).toBe(0);
     await shot("06-failover-history");
     await expectAccessible("failover history");
     expect(pageErrors).toEqual([]);

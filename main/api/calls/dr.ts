@@ -9,6 +9,7 @@ import { fileSwitchoverStore } from "../../dr/failover";
 import { readdirSync, existsSync } from "node:fs";
 import { policyPeriodSeconds } from "../../schedule/policy";
 import type { EngineContext } from "../context";
+import { conflict, notFound } from "../errors";
 import { clusterByName } from "./clusters";
 import type { Handlers } from "./types";
 
@@ -64,16 +65,31 @@ function switchoverViews(dir: string): SwitchoverView[] {
   }).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 
+/** A switchover may start (or resume) only when none of this migration's is running now. */
+async function checkSwitch(ctx: EngineContext, kind: "failover" | "failback", migration: string, resume?: string): Promise<void> {
+  const dr = await ctx.state.dr();
+  dr.migration(migration);
+  if (ctx.jobs.running().some((j) => (j.kind === "failover" || j.kind === "failback") && j.title.endsWith(` ${migration}`))) {
+    throw conflict(`a failover or failback of "${migration}" is running; wait for it to end`);
+  }
+  if (resume) {
+    const found = switchoverViews(dr.switchoverDir).find((s) => s.id === resume);
+    if (!found || found.migration !== migration || found.kind !== kind) throw notFound(`no ${kind} ${resume} of "${migration}"`);
+    if (found.status === "done") throw conflict(`${kind} ${resume} of "${migration}" completed; there is nothing to resume`);
+  }
+}
+
 export function drCalls(ctx: EngineContext): Handlers<
   "dr.pairs.list" | "dr.pairs.create" | "dr.pairs.check" | "dr.pairs.remove" | "dr.migrations.list" | "dr.migrations.create" | "dr.migrations.run" |
   "dr.migrations.pause" | "dr.migrations.remove" | "dr.switchovers.list" | "dr.failover" | "dr.failback"
 > {
   const pairView = (p: PairView): PairView => ({ name: p.name, source: p.source, destination: p.destination, location: p.location, createdAt: p.createdAt, status: p.status });
-  const switchJob = (kind: "failover" | "failback", migration: string) => ctx.jobs.start(kind, `${kind === "failover" ? "Fail over" : "Fail back"} ${migration}`, async (job) => {
+  const switchJob = (kind: "failover" | "failback", migration: string, resume?: string) => ctx.jobs.start(kind, `${resume ? "Resume: " : ""}${kind === "failover" ? "Fail over" : "Fail back"} ${migration}`, async (job) => {
     const dr = await ctx.state.dr();
     await using(ctx, async (drc) => {
       const run = kind === "failover" ? failoverMigration : failbackMigration;
       const result = await run(drc, dr, migration, {
+        ...(resume ? { resume } : {}),
         onStep: (step) => {
           job.progress({ step: step.name, detail: step.detail ?? step.status });
           job.log(`${step.name}: ${step.status}${step.detail ? ` (${step.detail})` : ""}`, step.status === "failed" ? "error" : "info");
@@ -156,13 +172,13 @@ export function drCalls(ctx: EngineContext): Handlers<
       return { ok: true };
     },
     "dr.switchovers.list": async () => switchoverViews((await ctx.state.dr()).switchoverDir),
-    "dr.failover": async ({ migration }) => {
-      (await ctx.state.dr()).migration(migration);
-      return { jobId: switchJob("failover", migration) };
+    "dr.failover": async ({ migration, resume }) => {
+      await checkSwitch(ctx, "failover", migration, resume);
+      return { jobId: switchJob("failover", migration, resume) };
     },
-    "dr.failback": async ({ migration }) => {
-      (await ctx.state.dr()).migration(migration);
-      return { jobId: switchJob("failback", migration) };
+    "dr.failback": async ({ migration, resume }) => {
+      await checkSwitch(ctx, "failback", migration, resume);
+      return { jobId: switchJob("failback", migration, resume) };
     },
   };
 }
