@@ -36,6 +36,10 @@ export function DashboardEngineCard() {
               <DescriptionListDescription>{VAULTS[i.vault] ?? i.vault}</DescriptionListDescription>
             </DescriptionListGroup>
             <DescriptionListGroup>
+              <DescriptionListTerm>Schedules</DescriptionListTerm>
+              <DescriptionListDescription>{i.scheduler.by === "app" ? "run by this app while it is open" : i.scheduler.message}</DescriptionListDescription>
+            </DescriptionListGroup>
+            <DescriptionListGroup>
               <DescriptionListTerm>Platform</DescriptionListTerm>
               <DescriptionListDescription>{i.platform}, Node.js {i.engineNode}</DescriptionListDescription>
             </DescriptionListGroup>
