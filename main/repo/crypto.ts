@@ -81,6 +81,77 @@ export function openBlob(keys: MasterKeys, id: Uint8Array, sealed: Uint8Array): 
   return open(blobKey(keys, id), id, sealed, `blob ${Buffer.from(id).toString("hex").slice(0, 16)}`);
 }
 
+/**
+ * The in-place and streaming variants below encrypt in pieces of this size: Node's ciphers return a
+ * new buffer per call, and small ones are recycled by the allocator instead of piling up as external
+ * memory until the next garbage collection.
+ */
+const CRYPT_PIECE = 64 * 1024;
+
+/** A blob's sealed bytes other than its payload: nonce and encrypted compression byte, then the tag. */
+export const BLOB_HEAD_BYTES = NONCE_BYTES + 1;
+export const BLOB_FRAME_BYTES = BLOB_HEAD_BYTES + TAG_BYTES;
+
+/**
+ * sealBlob without allocating the result, split in three: `frame` (BLOB_FRAME_BYTES) receives the
+ * head (nonce, encrypted compression byte) and the tail (tag); the encrypted payload is written to
+ * dst[at…], which may be where `payload` is (it is then encrypted in place). head + payload + tail
+ * is exactly what sealBlob(keys, id, [kind, payload]) gives.
+ */
+export function sealBlobSplit(keys: MasterKeys, id: Uint8Array, kind: number, payload: Uint8Array, dst: Uint8Array, at: number, frame: Uint8Array): void {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", blobKey(keys, id), nonce);
+  cipher.setAAD(id);
+  frame.set(nonce, 0);
+  frame.set(cipher.update(Uint8Array.of(kind)), NONCE_BYTES);
+  let written = at;
+  for (let read = 0; read < payload.length; read += CRYPT_PIECE) {
+    const piece = cipher.update(payload.subarray(read, Math.min(payload.length, read + CRYPT_PIECE)));
+    dst.set(piece, written);
+    written += piece.length;
+  }
+  const last = cipher.final();
+  dst.set(last, written);
+  written += last.length;
+  if (written !== at + payload.length) throw new Error(`sealing changed the blob's length (${payload.length} → ${written - at})`);
+  frame.set(cipher.getAuthTag(), BLOB_HEAD_BYTES);
+}
+
+/**
+ * openBlob without intermediate buffers: the first plaintext byte (the compression byte) goes to
+ * `place`, which returns where the remaining `rest` bytes are decrypted to. Throws IntegrityError
+ * when the blob fails authentication, whatever `place` did.
+ */
+export function openBlobInto(keys: MasterKeys, id: Uint8Array, sealed: Uint8Array, place: (first: number, rest: number) => Uint8Array): void {
+  const what = () => `blob ${Buffer.from(id).toString("hex").slice(0, 16)}`;
+  if (sealed.length <= SEAL_OVERHEAD) throw new IntegrityError(`${what()}: truncated (${sealed.length} bytes)`);
+  const decipher = createDecipheriv("aes-256-gcm", blobKey(keys, id), sealed.subarray(0, NONCE_BYTES));
+  decipher.setAAD(id);
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  const body = sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES);
+  let dst: Uint8Array | undefined;
+  let placeError: unknown;
+  try {
+    dst = place(decipher.update(body.subarray(0, 1))[0]!, body.length - 1);
+  } catch (err) {
+    placeError = err;
+  }
+  let written = 0;
+  for (let read = 1; read < body.length; read += CRYPT_PIECE) {
+    const piece = decipher.update(body.subarray(read, Math.min(body.length, read + CRYPT_PIECE)));
+    dst?.set(piece, written);
+    written += piece.length;
+  }
+  let last: Buffer;
+  try {
+    last = decipher.final();
+  } catch {
+    throw new IntegrityError(`${what()}: authentication failed (corrupted, truncated or not from this repository)`);
+  }
+  if (placeError !== undefined) throw placeError;
+  dst!.set(last, written);
+}
+
 /** Encrypts a named object (config, pack header, index segment, snapshot). */
 export function sealObject(keys: MasterKeys, name: string, plaintext: Uint8Array): Buffer {
   return seal(objectKey(keys, name), Buffer.from(name), [plaintext]);

@@ -110,7 +110,7 @@ export class BackupSession {
       this.meter.newChunks++;
       this.meter.bytesNew += chunk.rawLength;
     }
-    this.bytesStored += chunk.sealed.length;
+    this.bytesStored += chunk.sealed.reduce((n, part) => n + part.length, 0);
     await this.packer.add(type, id, chunk.sealed, chunk.rawLength);
   }
 

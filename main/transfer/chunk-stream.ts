@@ -1,6 +1,7 @@
 // One stream through the transfer pipeline: read → cut (worker) → hash, compress, encrypt (workers)
 // → hand new blobs to the pack writer. Memory is bounded whatever the stream's size: data lives in a
 // ring of three SharedArrayBuffer segments, and the reader waits for a free one (backpressure).
+// Workers write each new chunk's sealed payload over the chunk itself, so no other buffer is needed.
 //
 // Segment layout: [ headroom (max chunk size) | fill ]. The reader fills from the headroom's end;
 // when the segment before it has been cut, its unfinished last chunk (shorter than the maximum) is
@@ -9,7 +10,8 @@ import type { ChunkerParams } from "../repo/chunker";
 import type { ChunkRef, BlobType } from "../repo/format";
 import type { KnownSet } from "./known-set";
 import type { TransferPool } from "./pool";
-import { SEAL_WORST_OVERHEAD, type SealResult, type SealedChunk, type WorkerKeys } from "./tasks";
+import { BLOB_FRAME_BYTES, BLOB_HEAD_BYTES } from "../repo/crypto";
+import type { SealResult, SealedChunk, WorkerKeys } from "./tasks";
 
 export interface StreamContext {
   pool: TransferPool;
@@ -20,7 +22,7 @@ export interface StreamContext {
   known: KnownSet;
   /**
    * Takes a chunk the workers produced; stores it if new. May wait (pack uploads are backpressure).
-   * `sealed` views a reused region: whatever is kept must be copied before the promise settles.
+   * `sealed` views reused memory: whatever is kept must be copied before the promise settles.
    */
   accept(chunk: SealedChunk, type: BlobType): Promise<void>;
   onRead(bytes: number): void;
@@ -33,9 +35,8 @@ const RING = 3;
 
 interface Segment {
   buffer: SharedArrayBuffer;
+  /** Workers overwrite each new chunk with its sealed payload (no allocation per chunk). */
   bytes: Uint8Array;
-  /** Where workers write this segment's sealed blobs (reused with the segment: no allocation per chunk). */
-  out: SharedArrayBuffer;
   /** Data region is [start, end). */
   start: number;
   end: number;
@@ -47,29 +48,30 @@ interface Segment {
   release: () => void;
 }
 
-function newSegment(headroom: number, minChunk: number): Segment {
-  const size = headroom + FILL_BYTES;
-  const buffer = new SharedArrayBuffer(size);
-  const out = new SharedArrayBuffer(size + (Math.ceil(size / minChunk) + 1) * SEAL_WORST_OVERHEAD);
-  return { buffer, bytes: new Uint8Array(buffer), out, start: headroom, end: headroom, busy: Promise.resolve(), inUse: false, released: Promise.resolve(), release: () => undefined };
+function newSegment(headroom: number): Segment {
+  const buffer = new SharedArrayBuffer(headroom + FILL_BYTES);
+  return { buffer, bytes: new Uint8Array(buffer), start: headroom, end: headroom, busy: Promise.resolve(), inUse: false, released: Promise.resolve(), release: () => undefined };
 }
 
 /** The engine's view of a batch's results: ids and sealed bytes as views, nothing copied. */
-export function sealedChunks(result: SealResult, out: SharedArrayBuffer): SealedChunk[] {
-  return result.lengths.map((length, i) => ({
-    id: result.ids.subarray(i * 32, i * 32 + 32),
-    rawLength: result.rawLengths[i]!,
-    sealed: length >= 0 ? new Uint8Array(out, result.at[i]!, length) : undefined,
-  }));
+export function sealedChunks(result: SealResult, segment: SharedArrayBuffer, ranges: number[]): SealedChunk[] {
+  return result.lengths.map((length, i) => {
+    const frame = result.frames.subarray(i * BLOB_FRAME_BYTES, (i + 1) * BLOB_FRAME_BYTES);
+    return {
+      id: result.ids.subarray(i * 32, i * 32 + 32),
+      rawLength: result.rawLengths[i]!,
+      sealed: length >= 0 ? [frame.subarray(0, BLOB_HEAD_BYTES), new Uint8Array(segment, ranges[2 * i]!, length), frame.subarray(BLOB_HEAD_BYTES)] : undefined,
+    };
+  });
 }
 
 /** Seals one standalone buffer (a chunk list) through the pool; `accept` must copy what it keeps. */
 export async function sealOne(ctx: StreamContext, data: Uint8Array): Promise<SealedChunk> {
   const segment = new SharedArrayBuffer(Math.max(1, data.length));
   new Uint8Array(segment).set(data);
-  const out = new SharedArrayBuffer(data.length + SEAL_WORST_OVERHEAD);
-  const result = await ctx.pool.seal({ segment, ranges: [0, data.length], out, outStart: 0, keys: ctx.keys, known: ctx.known.current(), level: ctx.level });
-  return sealedChunks(result, out)[0]!;
+  const ranges = [0, data.length];
+  const result = await ctx.pool.seal({ segment, ranges, keys: ctx.keys, known: ctx.known.current(), level: ctx.level });
+  return sealedChunks(result, segment, ranges)[0]!;
 }
 
 /** Splits chunk ends into seal batches of about BATCH_BYTES: flat [start, end, …] ranges. */
@@ -94,7 +96,7 @@ export function sealBatches(start: number, ends: number[], batchBytes = BATCH_BY
 /** Runs one stream through the pipeline; returns its chunk list in order. */
 export async function chunkStream(source: AsyncIterable<Uint8Array>, ctx: StreamContext): Promise<ChunkRef[]> {
   const headroom = ctx.params.max;
-  const ring = Array.from({ length: RING }, () => newSegment(headroom, ctx.params.min));
+  const ring = Array.from({ length: RING }, () => newSegment(headroom));
   const refs: ChunkRef[] = [];
   let failure: unknown;
   const fail = (err: unknown) => {
@@ -119,17 +121,13 @@ export async function chunkStream(source: AsyncIterable<Uint8Array>, ctx: Stream
   const sealChunks = (seg: Segment, ends: number[]): Promise<void>[] => {
     let index = refs.length;
     refs.length += ends.length;
-    let outStart = 0;
     return sealBatches(seg.start, ends).map((ranges) => {
       const at = index;
-      const batchOut = outStart;
       index += ranges.length / 2;
-      // Reserve the batch's worst case in the output region; batches never overlap.
-      for (let i = 0; i < ranges.length; i += 2) outStart += ranges[i + 1]! - ranges[i]! + SEAL_WORST_OVERHEAD;
       return ctx.pool
-        .seal({ segment: seg.buffer, ranges, out: seg.out, outStart: batchOut, keys: ctx.keys, known: ctx.known.current(), level: ctx.level })
+        .seal({ segment: seg.buffer, ranges, keys: ctx.keys, known: ctx.known.current(), level: ctx.level })
         .then(async (result) => {
-          for (const [i, chunk] of sealedChunks(result, seg.out).entries()) {
+          for (const [i, chunk] of sealedChunks(result, seg.buffer, ranges).entries()) {
             refs[at + i] = { id: Buffer.from(chunk.id), rawLength: chunk.rawLength };
             await ctx.accept(chunk, 0);
           }
@@ -147,6 +145,7 @@ export async function chunkStream(source: AsyncIterable<Uint8Array>, ctx: Stream
     const cut = new Promise<void>((resolve) => (cutDone = resolve));
     seg.busy = (async () => {
       const ends = await ctx.pool.cut({ segment: seg.buffer, start: seg.start, end: seg.end, final: next === undefined, seed: ctx.seed, params: ctx.params });
+      // Sealing overwrites the chunks with their sealed payloads: the tail is carried over first.
       if (next) {
         const tailStart = ends.length ? ends[ends.length - 1]! : seg.start;
         next.bytes.set(seg.bytes.subarray(tailStart, seg.end), headroom - (seg.end - tailStart));

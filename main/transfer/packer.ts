@@ -56,10 +56,10 @@ export class PackWriter {
   }
 
   /**
-   * Copies a sealed blob into the current pack; waits while every pack buffer is uploading. Adds
+   * Copies a sealed blob (given in parts, stored as their concatenation) into the current pack; waits while every pack buffer is uploading. Adds
    * are applied one at a time, in call order; the caller's bytes are only read before it resolves.
    */
-  add(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number): Promise<void> {
+  add(type: BlobType, id: Buffer, sealed: Uint8Array[], rawLength: number): Promise<void> {
     const next = this.chain.then(() => this.addNow(type, id, sealed, rawLength));
     this.chain = next.catch(() => undefined);
     return next;
@@ -67,19 +67,24 @@ export class PackWriter {
 
   private chain: Promise<void> = Promise.resolve();
 
-  private async addNow(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number): Promise<void> {
+  private async addNow(type: BlobType, id: Buffer, sealed: Uint8Array[], rawLength: number): Promise<void> {
     this.throwIfFailed();
     const limit = this.opts.packSize - HEADER_ROOM;
-    if (this.blobs.length > 0 && (this.used + sealed.length > limit || this.blobs.length >= MAX_BLOBS_PER_PACK)) this.flush();
+    const length = sealed.reduce((n, part) => n + part.length, 0);
+    if (this.blobs.length > 0 && (this.used + length > limit || this.blobs.length >= MAX_BLOBS_PER_PACK)) this.flush();
     this.current ??= await this.takeBuffer();
     this.throwIfFailed();
-    this.place(type, id, sealed, rawLength);
+    this.place(type, id, sealed, length, rawLength);
   }
 
-  private place(type: BlobType, id: Buffer, sealed: Uint8Array, rawLength: number): void {
-    this.current!.set(sealed, this.used);
-    this.used += sealed.length;
-    this.blobs.push({ type, id, length: sealed.length, rawLength });
+  private place(type: BlobType, id: Buffer, sealed: Uint8Array[], length: number, rawLength: number): void {
+    let at = this.used;
+    for (const part of sealed) {
+      this.current!.set(part, at);
+      at += part.length;
+    }
+    this.used += length;
+    this.blobs.push({ type, id, length, rawLength });
   }
 
   private takeBuffer(): Promise<Buffer> {

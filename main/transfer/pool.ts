@@ -11,7 +11,8 @@ import type { CutTask, OpenTask, SealResult, SealTask } from "./tasks";
 export interface TransferPool {
   cut(task: Omit<CutTask, "op">): Promise<number[]>;
   seal(task: Omit<SealTask, "op">): Promise<SealResult>;
-  open(task: Omit<OpenTask, "op">): Promise<Uint8Array[]>;
+  /** `transfer`: buffers the blobs view that are moved to the worker instead of copied (unusable after). */
+  open(task: Omit<OpenTask, "op">, transfer?: ArrayBuffer[]): Promise<Uint8Array[]>;
   readonly threads: number;
   destroy(): Promise<void>;
 }
@@ -36,7 +37,7 @@ export function createTransferPool(threads = Math.max(2, availableParallelism())
     threads,
     cut: (task) => chunker.run({ op: "cut", ...task }) as Promise<number[]>,
     seal: (task) => pool.run({ op: "seal", ...task }) as Promise<SealResult>,
-    open: (task) => pool.run({ op: "open", ...task }) as Promise<Uint8Array[]>,
+    open: (task, transfer) => pool.run({ op: "open", ...task }, transfer?.length ? { transferList: transfer } : {}) as Promise<Uint8Array[]>,
     destroy: async () => {
       await Promise.all([pool.destroy(), chunker.destroy()]);
     },

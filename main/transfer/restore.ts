@@ -68,8 +68,11 @@ async function fetchRead(repo: Repository, pool: TransferPool, read: Read): Prom
     rawLength: at.rawLength,
     sealed: bytes.subarray(at.offset - read.offset, at.offset - read.offset + at.length),
   }));
+  // A buffer of its own (not a slice of a pool) moves to the worker instead of being copied there.
+  const buffer = bytes.buffer;
+  const owned = buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength;
   try {
-    return await pool.open({ blobs, keys: { encryptionKey: repo.keys.encryptionKey, idKey: repo.keys.idKey } });
+    return await pool.open({ blobs, keys: { encryptionKey: repo.keys.encryptionKey, idKey: repo.keys.idKey } }, owned ? [buffer] : undefined);
   } catch (err) {
     throw new IntegrityError(`pack ${read.pack}: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -21,37 +21,41 @@ export interface CutTask {
 
 /**
  * Hash each chunk; compress and encrypt those not known yet. `ranges` is flat [start, end, …] in
- * `segment`; sealed blobs are written into `out` from `outStart` on (the engine reserves the worst
- * case, chunk size + SEAL_WORST_OVERHEAD each), so results carry offsets, not buffers.
+ * `segment`. A sealed blob's payload is written over its chunk's start in the segment (it is never
+ * longer than the chunk): head and tail come back in `frames`, so nothing is allocated per chunk.
  */
 export interface SealTask {
   op: "seal";
   segment: SharedArrayBuffer;
   ranges: number[];
-  out: SharedArrayBuffer;
-  outStart: number;
   keys: WorkerKeys;
   known: KnownSetView | null;
   level: number;
 }
 
-/** One batch's results: ids packed 32 bytes each; `lengths[i]` is -1 for a chunk already known. */
+/**
+ * One batch's results: ids packed 32 bytes each, frames BLOB_FRAME_BYTES each (head then tail);
+ * `lengths[i]` is the sealed payload's length at the chunk's start, -1 for a chunk already known.
+ */
 export interface SealResult {
   ids: Uint8Array;
+  frames: Uint8Array;
   rawLengths: number[];
-  at: number[];
   lengths: number[];
 }
 
 /** Space a sealed blob may need beyond its chunk: compression byte, nonce and tag. */
 export const SEAL_WORST_OVERHEAD = 1 + 12 + 16;
 
-/** A chunk as the engine sees it after sealing; `sealed` views the batch's output region. */
+/** A chunk as the engine sees it after sealing. */
 export interface SealedChunk {
   id: Uint8Array;
   rawLength: number;
-  /** Absent when the repository already has this id. */
-  sealed?: Uint8Array;
+  /**
+   * The sealed blob in order (head, payload, tail), as views of the worker's output; absent when the
+   * repository already has this id.
+   */
+  sealed?: Uint8Array[];
 }
 
 /** Decrypt, decompress and check blobs fetched for a restore or verify. */

@@ -1,8 +1,8 @@
 // A transfer worker: chunking, hashing, compression and encryption, off the engine thread.
 // Thin on purpose: the algorithms live in main/repo and are tested there.
 import { createChunker, type Chunker } from "../repo/chunker";
-import { createBlobCodec } from "../repo/compression";
-import { contentId, openBlob, sameBytes, sealBlob, IntegrityError, type MasterKeys } from "../repo/crypto";
+import { COMPRESSION_NONE, COMPRESSION_ZSTD, compressRoom, createBlobCodec } from "../repo/compression";
+import { BLOB_FRAME_BYTES, contentId, openBlobInto, sameBytes, sealBlobSplit, IntegrityError, type MasterKeys } from "../repo/crypto";
 import { move, transferableSymbol, valueSymbol } from "piscina";
 import { knownHas } from "./known-set";
 import type { CutTask, OpenTask, SealResult, SealTask, TransferTask } from "./tasks";
@@ -29,59 +29,76 @@ const masterKeys = (k: { encryptionKey: Uint8Array; idKey: Uint8Array }): Master
 });
 
 /**
- * The chunker scans a private copy of the segment: in a worker, V8's optimized code for loops over
- * SharedArrayBuffer-backed arrays ran at a third of the speed (368 vs 1,233 MB/s measured here),
- * while copying 8 MiB costs about a millisecond. Native code (HMAC, zstd, AES) reads shared memory
- * at full speed and is given the segment directly.
+ * The chunker scans private copies of the segment, a window at a time: in a worker, V8's optimized
+ * code for loops over SharedArrayBuffer-backed arrays ran at a third of the speed (368 vs 1,233 MB/s
+ * measured here). Native code (HMAC, zstd, AES) reads shared memory at full speed and is given the
+ * segment directly.
  */
-let scratch = new Uint8Array(0);
+const cutWindow = new Uint8Array(256 * 1024);
 
 function cut(task: CutTask): number[] {
   const chunker = chunkerFor(task);
-  const length = task.end - task.start;
-  if (scratch.length < length) scratch = new Uint8Array(Math.max(length, 16 * 1024 * 1024));
-  scratch.set(new Uint8Array(task.segment, task.start, length));
+  const segment = new Uint8Array(task.segment);
   const ends: number[] = [];
-  for (let start = 0; start < length; ) {
-    const end = chunker.cut(scratch, start, length, task.final);
+  for (let start = task.start; start < task.end; ) {
+    const end = chunker.cutWindowed(segment, start, task.end, task.final, cutWindow);
     if (end < 0) break; // the rest continues into the next segment
-    ends.push(task.start + end);
+    ends.push(end);
     start = end;
   }
   return ends;
 }
 
+/** Where chunks are compressed to, before being encrypted back into the segment; grows to the largest seen. */
+let compressScratch = new Uint8Array(0);
+
 function seal(task: SealTask): SealResult {
   const keys = masterKeys(task.keys);
   const data = new Uint8Array(task.segment);
-  const out = new Uint8Array(task.out);
+  const c = codec(task.level);
   const count = task.ranges.length / 2;
-  const result: SealResult = { ids: new Uint8Array(count * 32), rawLengths: [], at: [], lengths: [] };
-  let pos = task.outStart;
+  const result: SealResult = { ids: new Uint8Array(count * 32), frames: new Uint8Array(count * BLOB_FRAME_BYTES), rawLengths: [], lengths: [] };
   for (let i = 0; i < count; i++) {
-    const chunk = data.subarray(task.ranges[2 * i]!, task.ranges[2 * i + 1]!);
+    const start = task.ranges[2 * i]!;
+    const chunk = data.subarray(start, task.ranges[2 * i + 1]!);
     const id = contentId(keys.idKey, chunk);
     result.ids.set(id, i * 32);
     result.rawLengths.push(chunk.length);
     if (task.known && knownHas(task.known, id)) {
-      result.at.push(pos);
       result.lengths.push(-1);
       continue;
     }
-    const sealed = sealBlob(keys, id, codec(task.level).encode(chunk).parts);
-    out.set(sealed, pos);
-    result.at.push(pos);
-    result.lengths.push(sealed.length);
-    pos += sealed.length;
+    const room = compressRoom(chunk.length);
+    if (compressScratch.length < room) compressScratch = new Uint8Array(Math.max(1 << 20, 2 ** Math.ceil(Math.log2(room))));
+    const packed = c.compressInto(chunk, compressScratch);
+    // The payload replaces the chunk in the segment: compressed from the scratch, raw in place.
+    const frame = result.frames.subarray(i * BLOB_FRAME_BYTES, (i + 1) * BLOB_FRAME_BYTES);
+    if (packed >= 0) sealBlobSplit(keys, id, COMPRESSION_ZSTD, compressScratch.subarray(0, packed), data, start, frame);
+    else sealBlobSplit(keys, id, COMPRESSION_NONE, chunk, data, start, frame);
+    result.lengths.push(packed >= 0 ? packed : chunk.length);
   }
   return result;
 }
+
+/** Where compressed payloads are decrypted to before decompression; grows to the largest seen. */
+let payloadScratch = new Uint8Array(0);
 
 function open(task: OpenTask): Uint8Array[] {
   const keys = masterKeys(task.keys);
   const c = codec(1);
   return task.blobs.map((b) => {
-    const plain = c.decode(openBlob(keys, b.id, b.sealed));
+    // Decrypted straight into the result when stored raw, else into the scratch and decompressed
+    // into the result: one allocation per blob, the result itself.
+    let kind = COMPRESSION_NONE;
+    let raw: Buffer | undefined;
+    let payload: Uint8Array | undefined;
+    openBlobInto(keys, b.id, b.sealed, (first, rest) => {
+      kind = first;
+      if (first === COMPRESSION_NONE) return (raw = Buffer.allocUnsafeSlow(rest));
+      if (payloadScratch.length < rest) payloadScratch = new Uint8Array(Math.max(1 << 20, 2 ** Math.ceil(Math.log2(rest))));
+      return (payload = payloadScratch.subarray(0, rest));
+    });
+    const plain = raw ?? c.decodePayload(kind, payload!, b.rawLength);
     // Decryption proves the blob is ours and intact; the id proves it is the chunk we asked for.
     if (plain.length !== b.rawLength || !sameBytes(contentId(keys.idKey, plain), b.id)) {
       throw new IntegrityError(`blob ${Buffer.from(b.id).toString("hex").slice(0, 16)}: content does not match its id`);
