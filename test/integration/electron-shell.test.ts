@@ -4,6 +4,8 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, test } from "vitest";
+import { sealedChunks } from "../../main/transfer/chunk-stream";
+import type { SealResult } from "../../main/transfer/tasks";
 
 beforeAll(() => {
   execFileSync("node_modules/.bin/tsx", ["scripts/build-electron.ts"], { stdio: "pipe" });
@@ -68,11 +70,13 @@ test("the bundled transfer worker runs: it seals and opens a chunk with the nati
     const keys = { encryptionKey: Buffer.alloc(32, 1), idKey: Buffer.alloc(32, 2) };
     const segment = new SharedArrayBuffer(64 * 1024);
     new Uint8Array(segment).fill(42);
-    const out = new SharedArrayBuffer(64 * 1024 + 29);
-    const result = (await pool.run({ op: "seal", segment, ranges: [0, segment.byteLength], out, outStart: 0, keys, known: null, level: 1 })) as { ids: Uint8Array; rawLengths: number[]; at: number[]; lengths: number[] };
+    const ranges = [0, segment.byteLength];
+    const result = (await pool.run({ op: "seal", segment, ranges, keys, known: null, level: 1 })) as SealResult;
     expect(result.lengths[0]).toBeLessThan(1000); // compressed
-    const sealed = new Uint8Array(out, result.at[0], result.lengths[0]);
-    const [plain] = (await pool.run({ op: "open", keys, blobs: [{ id: result.ids.subarray(0, 32), rawLength: result.rawLengths[0], sealed }] })) as Uint8Array[];
+    // The sealed blob is its head, the payload written over the chunk, and its tail.
+    const [chunk] = sealedChunks(result, segment, ranges);
+    const sealed = Buffer.concat(chunk!.sealed!);
+    const [plain] = (await pool.run({ op: "open", keys, blobs: [{ id: chunk!.id, rawLength: chunk!.rawLength, sealed }] })) as Uint8Array[];
     expect(Buffer.from(plain!).equals(Buffer.alloc(64 * 1024, 42))).toBe(true);
   } finally {
     await pool.destroy();
