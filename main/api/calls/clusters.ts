@@ -8,7 +8,7 @@ import { ClusterError, contextsOf, loadKubeconfig, type KubeContext } from "../.
 import { parseSelector } from "../../clusters/label-selector";
 import { defaultKubeconfigPath, type ClusterSummary } from "../../clusters/registry";
 import type { EngineContext } from "../context";
-import { notFound } from "../errors";
+import { conflict, notFound } from "../errors";
 import type { Handlers } from "./types";
 
 type Source = { kind: "file"; path: string } | { kind: "text"; text: string } | { kind: "default-kubeconfig" };
@@ -52,7 +52,7 @@ export function clusterCalls(ctx: EngineContext): Handlers<"clusters.list" | "cl
     "clusters.remove": async ({ name }) => {
       const schedules = (await ctx.state.schedules()).schedules().filter((s) => s.cluster === name).map((s) => `schedule ${s.name}`);
       const pairs = (await ctx.state.dr()).pairs().filter((p) => p.source === name || p.destination === name).map((p) => `ClusterPair ${p.name}`);
-      if (schedules.length + pairs.length) throw new ClusterError("other", `cluster "${name}" is used by ${[...schedules, ...pairs].join(", ")}; remove those first`);
+      if (schedules.length + pairs.length) throw conflict(`cluster "${name}" is used by ${[...schedules, ...pairs].join(", ")}; remove those first`);
       (await ctx.state.clusters()).remove((await clusterByName(ctx, name)).id);
       ctx.changed("clusters");
       return { ok: true };
