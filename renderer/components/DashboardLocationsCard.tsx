@@ -1,29 +1,16 @@
-import { useState } from "react";
 import { Button, Card, CardBody, CardFooter, CardTitle, Label, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
-import type { LocationView } from "../../shared/api";
-import { useCall } from "../useCall";
+import { useVerifiedLocations } from "../useVerifiedLocations";
 import { useUi } from "../store";
 import { ConnectionError } from "./ConnectionError";
 import { LocationHealth } from "./LocationHealth";
-import { LocationVerifyButton, type VerifyOutcome } from "./LocationVerifyButton";
+import { LocationVerifyButton } from "./LocationVerifyButton";
 import { LocationVerifyResult } from "./LocationVerifyResult";
 
 /** Each backup location's last verification, with a "Verify" to check it now. */
 export function DashboardLocationsCard() {
   const navigate = useUi((s) => s.navigate);
-  const locations = useCall("locations.list", {}, ["locations"]);
-  const [outcome, setOutcome] = useState<VerifyOutcome>();
-  const [fresh, setFresh] = useState<Record<string, LocationView>>({});
-  const list = (locations.data ?? []).map((l) => {
-    const f = fresh[l.id];
-    return f && (!l.health || (f.health && f.health.checkedAt > l.health.checkedAt)) ? { ...l, health: f.health } : l;
-  });
-  function verified(o: VerifyOutcome) {
-    setOutcome(o);
-    if (o.result) setFresh((m) => ({ ...m, [o.result!.location.id]: o.result!.location }));
-    else locations.reload();
-  }
+  const { locations, list, outcome, setOutcome, verified } = useVerifiedLocations();
 
   return (
     <Card isFullHeight>

@@ -2,35 +2,22 @@ import { useState } from "react";
 import { Button, EmptyState, EmptyStateBody, Label, PageSection, Spinner, Title, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import type { LocationView } from "../../shared/api";
-import { useCall } from "../useCall";
+import { useVerifiedLocations } from "../useVerifiedLocations";
 import { ConnectionError } from "../components/ConnectionError";
 import { formatTime } from "../format";
 import { AddLocationWizard } from "../components/AddLocationWizard";
 import { LocationHealth } from "../components/LocationHealth";
 import { LocationRemoveModal } from "../components/LocationRemoveModal";
-import { LocationVerifyButton, type VerifyOutcome } from "../components/LocationVerifyButton";
+import { LocationVerifyButton } from "../components/LocationVerifyButton";
 import { LocationVerifyResult } from "../components/LocationVerifyResult";
 
 const KIND_LABELS: Record<LocationView["kind"], string> = { s3: "S3", azure: "Azure Blob", gcs: "Google Cloud Storage", folder: "Folder" };
 
 /** Where backups are stored: add an object store or a folder, verify it, remove it. */
 export function Locations() {
-  const locations = useCall("locations.list", {}, ["locations"]);
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<string>();
-  const [outcome, setOutcome] = useState<VerifyOutcome>();
-  const [fresh, setFresh] = useState<Record<string, LocationView>>({});
-
-  // A verification's answer carries the location's new health; show it at once, before the list reloads.
-  const list = (locations.data ?? []).map((l) => {
-    const f = fresh[l.id];
-    return f && (!l.health || (f.health && f.health.checkedAt > l.health.checkedAt)) ? { ...l, health: f.health } : l;
-  });
-  function verified(o: VerifyOutcome) {
-    setOutcome(o);
-    if (o.result) setFresh((m) => ({ ...m, [o.result!.location.id]: o.result!.location }));
-    else locations.reload();
-  }
+  const { locations, list, outcome, setOutcome, verified } = useVerifiedLocations();
 
   return (
     <>
