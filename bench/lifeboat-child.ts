@@ -2,10 +2,11 @@
 // threads included: they live in this process) the same way as restic's and kopia's, untouched by
 // the driver. Run by bench/run.ts as:
 //   node --import tsx bench/lifeboat-child.ts init    <location JSON>
-//   node --import tsx bench/lifeboat-child.ts backup  <location JSON> <dataset dir>
+//   node --import tsx bench/lifeboat-child.ts backup  <location JSON> <dataset dir | - for a tar on stdin>
 //   node --import tsx bench/lifeboat-child.ts restore <location JSON> <snapshot id>   (the stream to stdout)
 // Password in LB_BENCH_PASSWORD; a JSON result line is written to the file named by LB_BENCH_RESULT.
-import { writeFileSync } from "node:fs";
+// Diagnostics on stderr: LB_BENCH_THREADS=1 (CPU time of each thread), LB_BENCH_MEM=1 (memory at the peak).
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { pipeline } from "node:stream/promises";
 import { openLocation, parseLocationConfig } from "../main/locations";
@@ -21,9 +22,31 @@ const resultFile = process.env.LB_BENCH_RESULT;
 if (!mode || !locationJson || !password || !resultFile) {
   throw new Error("usage: lifeboat-child.ts init|backup|restore <location JSON> [dataset dir | snapshot id], with LB_BENCH_PASSWORD and LB_BENCH_RESULT set");
 }
+// LB_BENCH_MEM=1: the engine thread's memory figures at the moment of the peak RSS.
+if (process.env.LB_BENCH_MEM) {
+  const peak: Record<string, number> = {};
+  const timer = setInterval(() => {
+    const m = process.memoryUsage() as unknown as Record<string, number>;
+    if (m.rss! > (peak.rss ?? 0)) Object.assign(peak, m);
+  }, 20);
+  timer.unref();
+  process.on("exit", () => console.error("at peak rss (MB):", Object.entries(peak).map(([k, v]) => `${k} ${(v / 1e6).toFixed(0)}`).join(", ")));
+}
 const location = openLocation(parseLocationConfig(JSON.parse(locationJson)));
 
+/** CPU seconds of each thread of this process (LB_BENCH_THREADS=1): where the time went. */
+function threadTimes(): string {
+  const hz = 100; // USER_HZ: /proc reports clock ticks
+  return readdirSync("/proc/self/task").map((t) => {
+    const stat = readFileSync(`/proc/self/task/${t}/stat`, "utf8");
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { comm, u: +f[11]! / hz, s: +f[12]! / hz };
+  }).filter((x) => x.u + x.s > 0.05).map((x) => `${x.comm} u${x.u.toFixed(2)} s${x.s.toFixed(2)}`).join(" | ");
+}
+
 function finish(result: Record<string, unknown>): void {
+  if (process.env.LB_BENCH_THREADS) console.error(threadTimes());
   // maxRSS is in KiB; the same kernel counter GNU time reports for the process.
   writeFileSync(resultFile!, `${JSON.stringify({ ...result, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
 }
@@ -31,7 +54,7 @@ function finish(result: Record<string, unknown>): void {
 async function backup(dir: string): Promise<void> {
   const started = performance.now();
   const repo = await Repository.open(location, password!);
-  const tar = tarStream(dir);
+  const tar = dir === "-" ? { stdout: process.stdin, finished: Promise.resolve() } : tarStream(dir);
   const snap = await backupStream(repo, "data.tar", tar.stdout, { tags: { backup: "bench" } });
   await tar.finished;
   const seconds = (performance.now() - started) / 1000;

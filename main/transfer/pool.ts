@@ -6,10 +6,9 @@ import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Piscina } from "piscina";
-import type { CutTask, OpenTask, SealResult, SealTask } from "./tasks";
+import type { OpenTask, SealResult, SealTask } from "./tasks";
 
 export interface TransferPool {
-  cut(task: Omit<CutTask, "op">): Promise<number[]>;
   seal(task: Omit<SealTask, "op">): Promise<SealResult>;
   /** `transfer`: buffers the blobs view that are moved to the worker instead of copied (unusable after). */
   open(task: Omit<OpenTask, "op">, transfer?: ArrayBuffer[]): Promise<Uint8Array[]>;
@@ -30,17 +29,11 @@ function workerEntry(): { filename: string; execArgv: string[] } {
 export function createTransferPool(threads = Math.max(2, availableParallelism())): TransferPool {
   const entry = workerEntry();
   const pool = new Piscina({ ...entry, minThreads: threads, maxThreads: threads, idleTimeout: 30_000 });
-  // Cutting is the one sequential stage (each segment's cut needs the previous one's tail), so it
-  // gets a thread of its own: queued behind sealing tasks it would stall the whole pipeline.
-  const chunker = new Piscina({ ...entry, minThreads: 1, maxThreads: 1, idleTimeout: 30_000 });
   return {
     threads,
-    cut: (task) => chunker.run({ op: "cut", ...task }) as Promise<number[]>,
     seal: (task) => pool.run({ op: "seal", ...task }) as Promise<SealResult>,
     open: (task, transfer) => pool.run({ op: "open", ...task }, transfer?.length ? { transferList: transfer } : {}) as Promise<Uint8Array[]>,
-    destroy: async () => {
-      await Promise.all([pool.destroy(), chunker.destroy()]);
-    },
+    destroy: () => pool.destroy(),
   };
 }
 

@@ -1,22 +1,10 @@
 // The messages between the engine thread and the transfer workers. Data to chunk and seal lives
 // in SharedArrayBuffer segments, so workers read it in place.
-import type { ChunkerParams } from "../repo/chunker";
 import type { KnownSetView } from "./known-set";
 
 export interface WorkerKeys {
   encryptionKey: Uint8Array;
   idKey: Uint8Array;
-}
-
-/** Find chunk boundaries in segment[start, end). Returns the end offset of each complete chunk. */
-export interface CutTask {
-  op: "cut";
-  segment: SharedArrayBuffer;
-  start: number;
-  end: number;
-  final: boolean;
-  seed: Uint8Array;
-  params: ChunkerParams;
 }
 
 /**
@@ -65,4 +53,4 @@ export interface OpenTask {
   keys: WorkerKeys;
 }
 
-export type TransferTask = CutTask | SealTask | OpenTask;
+export type TransferTask = SealTask | OpenTask;

@@ -1,21 +1,12 @@
-// A transfer worker: chunking, hashing, compression and encryption, off the engine thread.
+// A transfer worker: hashing, compression and encryption, off the engine thread.
 // Thin on purpose: the algorithms live in main/repo and are tested there.
-import { createChunker, type Chunker } from "../repo/chunker";
 import { COMPRESSION_NONE, COMPRESSION_ZSTD, compressRoom, createBlobCodec } from "../repo/compression";
 import { BLOB_FRAME_BYTES, contentId, openBlobInto, sameBytes, sealBlobSplit, IntegrityError, type MasterKeys } from "../repo/crypto";
 import { move, transferableSymbol, valueSymbol } from "piscina";
 import { knownHas } from "./known-set";
-import type { CutTask, OpenTask, SealResult, SealTask, TransferTask } from "./tasks";
+import type { OpenTask, SealResult, SealTask, TransferTask } from "./tasks";
 
-const chunkers = new Map<string, Chunker>();
 const codecs = new Map<number, ReturnType<typeof createBlobCodec>>();
-
-function chunkerFor(task: CutTask): Chunker {
-  const key = `${Buffer.from(task.seed).toString("hex")}:${task.params.min}:${task.params.avg}:${task.params.max}`;
-  let chunker = chunkers.get(key);
-  if (!chunker) chunkers.set(key, (chunker = createChunker(task.seed, task.params)));
-  return chunker;
-}
 
 function codec(level: number) {
   let c = codecs.get(level);
@@ -27,27 +18,6 @@ const masterKeys = (k: { encryptionKey: Uint8Array; idKey: Uint8Array }): Master
   encryptionKey: Buffer.from(k.encryptionKey),
   idKey: Buffer.from(k.idKey),
 });
-
-/**
- * The chunker scans private copies of the segment, a window at a time: in a worker, V8's optimized
- * code for loops over SharedArrayBuffer-backed arrays ran at a third of the speed (368 vs 1,233 MB/s
- * measured here). Native code (HMAC, zstd, AES) reads shared memory at full speed and is given the
- * segment directly.
- */
-const cutWindow = new Uint8Array(256 * 1024);
-
-function cut(task: CutTask): number[] {
-  const chunker = chunkerFor(task);
-  const segment = new Uint8Array(task.segment);
-  const ends: number[] = [];
-  for (let start = task.start; start < task.end; ) {
-    const end = chunker.cutWindowed(segment, start, task.end, task.final, cutWindow);
-    if (end < 0) break; // the rest continues into the next segment
-    ends.push(end);
-    start = end;
-  }
-  return ends;
-}
 
 /** Where chunks are compressed to, before being encrypted back into the segment; grows to the largest seen. */
 let compressScratch = new Uint8Array(0);
@@ -123,10 +93,8 @@ function transferring<T extends object>(value: T, buffers: Uint8Array[]): T {
   }) as unknown as T;
 }
 
-export default function run(task: TransferTask): number[] | SealResult | Uint8Array[] {
+export default function run(task: TransferTask): SealResult | Uint8Array[] {
   switch (task.op) {
-    case "cut":
-      return cut(task);
     case "seal":
       return seal(task);
     case "open": {

@@ -2,7 +2,7 @@
 // the known-id set, read planning, retention choice and progress arithmetic.
 import { randomBytes } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { chunkAll, createChunker, gearTable } from "../../main/repo/chunker";
+import { chunkAll, createChunker, createStreamCutter, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from "../../main/repo/chunker";
 import { createBlobCodec } from "../../main/repo/compression";
 import { contentId, IntegrityError, newMasterKeys, openBlob, openObject, sealBlob, sealObject, unwrapMasterKeys, wrapMasterKeys, WrongPasswordError } from "../../main/repo/crypto";
 import {
@@ -11,7 +11,6 @@ import {
 } from "../../main/repo/format";
 import { snapshotsBeyondKeepLast } from "../../main/repo/repository";
 import type { SnapshotManifest } from "../../main/repo/format";
-import { sealBatches } from "../../main/transfer/chunk-stream";
 import { KnownSet } from "../../main/transfer/known-set";
 import { ProgressMeter } from "../../main/transfer/progress";
 import { planReads } from "../../main/transfer/restore";
@@ -61,6 +60,34 @@ describe("chunker", () => {
     expect(cut).toBeLessThanOrEqual(4096); // never beyond the maximum
     // Where it cuts with all the data, it cuts the same with only the data up to the cut.
     expect(c.cut(data, 0, cut, false)).toBe(cut);
+  });
+
+  /** The boundaries a stream cutter finds when `data` arrives in pieces of the given sizes. */
+  function streamEnds(params: ChunkerParams, data: Uint8Array, pieceSize: () => number): number[] {
+    const cutter = createStreamCutter(seed, params);
+    const ends: number[] = [];
+    for (let offset = 0; offset < data.length; ) {
+      const to = Math.min(data.length, offset + pieceSize());
+      for (let from = offset, end; (end = cutter.next(data, from, to)) >= 0; from = end) ends.push(end);
+      offset = to;
+    }
+    if (cutter.pending > 0) ends.push(data.length);
+    return ends;
+  }
+
+  test("cutting a stream piece by piece finds the same boundaries as cutting it whole", () => {
+    const text = Buffer.from("volume snapshot restore cluster ".repeat(40_000));
+    for (let trial = 0; trial < 60; trial++) {
+      const avg = 2 ** (8 + (trial % 10));
+      const params = { min: Math.floor(avg / (2 + (trial % 3))), avg, max: avg * (2 + (trial % 5)) };
+      const input = trial % 2 ? text : data.subarray(0, 1_000_000 + trial * 4099);
+      const want = chunkAll(createChunker(seed, params), input);
+      // Pieces from one byte to larger than a chunk: boundaries must not depend on where reads end.
+      const largest = [1, 7, 4096, 65_536, 3 * params.max][trial % 5]!;
+      let n = trial;
+      expect(streamEnds(params, input, () => 1 + ((n = (n * 1103515245 + 12345) >>> 0) % largest))).toEqual(want);
+    }
+    expect(streamEnds(DEFAULT_CHUNKER, data, () => 65_536)).toEqual(chunkAll(chunker, data));
   });
 });
 
@@ -158,13 +185,6 @@ describe("known-id set", () => {
 });
 
 describe("pipeline arithmetic", () => {
-  test("seal batches cover every chunk exactly once, in order", () => {
-    const ends = [10, 25, 40, 41, 100];
-    const batches = sealBatches(0, ends, 30);
-    expect(batches.flat()).toEqual([0, 10, 10, 25, 25, 40, 40, 41, 41, 100]);
-    expect(batches.length).toBe(2);
-  });
-
   test("reads merge blobs stored back to back in one pack, and only those", () => {
     const at = { a: { pack: "p", type: 0 as const, offset: 0, length: 10, rawLength: 10 }, b: { pack: "p", type: 0 as const, offset: 10, length: 5, rawLength: 5 },
       c: { pack: "q", type: 0 as const, offset: 0, length: 7, rawLength: 7 }, d: { pack: "p", type: 0 as const, offset: 40, length: 1, rawLength: 1 } };
