@@ -30,6 +30,22 @@ import { LocationError, type Location, type ObjectInfo, type PutOptions } from "
 
 /** Bodies up to this size go in one PutObject; larger ones and streams in parts of this size. */
 export const S3_PART_SIZE = 16 * 1024 * 1024;
+
+/**
+ * Signs the put with a payload hash the caller already has: SigV4 takes an x-amz-content-sha256
+ * header that is present instead of hashing the body (a second pass over every pack), and the
+ * server checks the body against it.
+ */
+function withPayloadHash(command: PutObjectCommand, sha256: string): void {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers["x-amz-content-sha256"] = sha256;
+      return next(args);
+    },
+    { step: "build", name: "lifeboatPayloadHash" },
+  );
+}
 const UPLOAD_QUEUE_SIZE = 4;
 
 export interface S3DriverOptions {
@@ -136,12 +152,14 @@ export class S3Location implements Location {
       : {};
     try {
       if (Buffer.isBuffer(body) && body.length <= S3_PART_SIZE) {
-        await this.client.send(new PutObjectCommand({
+        const command = new PutObjectCommand({
           Bucket: this.bucket, Key, Body: body, ContentLength: body.length, ...lock,
           // S3 requires an integrity header on puts with retention; Content-MD5 is the one every
           // S3-compatible server understands (MinIO accepts the put without one).
           ...(opts.retainUntil ? { ContentMD5: md5Base64(body) } : {}),
-        }));
+        });
+        if (opts.sha256) withPayloadHash(command, opts.sha256);
+        await this.client.send(command);
         return;
       }
       // Parts are uploaded 4 at a time and the object appears only when the upload completes;

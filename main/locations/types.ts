@@ -14,6 +14,12 @@ export interface ObjectInfo {
 export interface PutOptions {
   /** With object lock on the bucket: the object may not be deleted or overwritten before this date. */
   retainUntil?: Date;
+  /**
+   * The body's SHA-256 (hex), when the caller has computed it anyway (a pack's id is its SHA-256).
+   * S3 sends it as the signed payload hash instead of hashing the body again, and the server
+   * refuses the upload if the bytes it received do not match.
+   */
+  sha256?: string;
 }
 
 export interface Location {

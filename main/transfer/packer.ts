@@ -135,7 +135,7 @@ export class PackWriter {
   private async upload(pack: IndexedPack, bytes: Buffer): Promise<void> {
     if (this.opts.signal?.aborted) throw this.opts.signal.reason;
     const retainUntil = this.opts.retainUntil?.();
-    await this.put(keyOf.pack(pack.id), bytes, { retainUntil });
+    await this.put(keyOf.pack(pack.id), bytes, { retainUntil, sha256: pack.id });
     this.uploadedBytes += bytes.length;
     const segmentId = randomId();
     const segment = sealObject(this.opts.keys, keyOf.index(segmentId), encodeIndexSegment({ supersedes: [], packs: [pack] }));

@@ -235,6 +235,17 @@ describe("s3 driver specifics", () => {
     await loc.delete("x/one");
   });
 
+  test("a put given its SHA-256 is signed with it: the server stores matching bytes and refuses others", async () => {
+    const loc = open(s3Config({ prefix: "sha" }));
+    const body = randomBytes(64 * 1024);
+    await loc.put("right", body, { sha256: createHash("sha256").update(body).digest("hex") });
+    expect((await loc.get("right")).equals(body)).toBe(true);
+    const wrong = createHash("sha256").update("other bytes").digest("hex");
+    await expect(loc.put("wrong", body, { sha256: wrong })).rejects.toThrow(/XAmzContentSHA256Mismatch/);
+    await expect(loc.head("wrong")).resolves.toBeUndefined();
+    await loc.delete("right");
+  });
+
   test("a gcs location (HMAC keys, XML API) runs on the same S3 code path; here against MinIO", async () => {
     const loc = open({ kind: "gcs", endpoint: minio.endpoint, bucket: "backups", prefix: "gcs", hmacAccessId: minio.accessKey, hmacSecret: minio.secretKey });
     expect(loc.kind).toBe("gcs");
