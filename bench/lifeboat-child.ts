@@ -8,12 +8,11 @@
 // Diagnostics on stderr: LB_BENCH_THREADS=1 (CPU time of each thread), LB_BENCH_MEM=1 (memory at the peak).
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { pipeline } from "node:stream/promises";
 import { openLocation, parseLocationConfig } from "../main/locations";
 import { Repository } from "../main/repo/repository";
 import { backupStream } from "../main/transfer/backup";
 import { closeTransferPool } from "../main/transfer/pool";
-import { restoreStream } from "../main/transfer/restore";
+import { restoreChunks } from "../main/transfer/restore";
 import { tarStream } from "./dataset";
 
 const [mode, locationJson, arg] = process.argv.slice(2);
@@ -67,7 +66,10 @@ async function restore(snapshotId: string): Promise<void> {
   const snap = await repo.readSnapshot(snapshotId);
   const stream = snap.streams.find((s) => s.name === "data.tar");
   if (!stream) throw new Error(`snapshot ${snapshotId} has no stream data.tar`);
-  await pipeline(restoreStream(repo, stream), process.stdout);
+  // Each piece is written out before the next is asked for, so the restore may reuse its memory.
+  for await (const piece of restoreChunks(repo, stream, { transient: true })) {
+    await new Promise<void>((resolve, reject) => process.stdout.write(piece, (err) => (err ? reject(err) : resolve())));
+  }
   finish({ seconds: (performance.now() - started) / 1000, bytes: stream.size });
 }
 

@@ -154,6 +154,7 @@ export async function execStream(kc: KubeConfig, target: ExecTarget, command: st
   return { output, done, close };
 }
 
+/** Sends stdin as it comes; each chunk is copied into its frames before the next is asked for. */
 async function feedStdin(ws: WebSocket, stdin: AsyncIterable<Uint8Array>): Promise<void> {
   for await (const chunk of stdin) {
     if (ws.readyState !== WebSocket.OPEN) return;

@@ -33,6 +33,8 @@ export interface BlobCodec {
   compressInto(data: Uint8Array, dst: Uint8Array): number;
   /** A payload of the given compression (the bytes after the compression byte) as a new buffer of `rawLength` bytes that owns its memory. */
   decodePayload(kind: number, payload: Uint8Array, rawLength: number): Buffer;
+  /** The same, written to `dst`, which must be exactly the raw length (it may be shared memory). */
+  decodePayloadInto(kind: number, payload: Uint8Array, dst: Uint8Array): void;
 }
 
 const HEADER_NONE = Uint8Array.of(COMPRESSION_NONE);
@@ -97,15 +99,19 @@ export function createBlobCodec(level = 1): BlobCodec {
     },
     decodePayload(kind, payload, rawLength) {
       const out = Buffer.allocUnsafeSlow(rawLength);
+      this.decodePayloadInto(kind, payload, out);
+      return out;
+    },
+    decodePayloadInto(kind, payload, dst) {
       if (kind === COMPRESSION_NONE) {
-        if (payload.length !== rawLength) throw new Error(`stored blob has ${payload.length} bytes, expected ${rawLength}`);
-        out.set(payload);
-        return out;
+        if (payload.length !== dst.length) throw new Error(`stored blob has ${payload.length} bytes, expected ${dst.length}`);
+        dst.set(payload);
+        return;
       }
       if (kind === COMPRESSION_ZSTD) {
-        const n = dctx.decompress(out, payload);
-        if (n !== rawLength) throw new Error(`compressed blob holds ${n} bytes, expected ${rawLength}`);
-        return out;
+        const n = dctx.decompress(dst, payload);
+        if (n !== dst.length) throw new Error(`compressed blob holds ${n} bytes, expected ${dst.length}`);
+        return;
       }
       throw new Error(`unknown blob compression ${String(kind)}`);
     },

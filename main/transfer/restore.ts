@@ -19,16 +19,66 @@ export interface RestoreOptions {
   pool?: TransferPool;
   /** An index already loaded (restoring several streams of one snapshot). */
   index?: RepoIndex;
+  /**
+   * Yield views of one reused output buffer instead of buffers of their own: each is valid only
+   * until the next one is asked for. For consumers that copy or write out each piece first (a
+   * volume's exec stdin, a file): a gigabyte restored then allocates nothing, where a buffer per
+   * chunk cost a full garbage collection every few dozen megabytes.
+   */
+  transient?: boolean;
 }
 
 /** Reads spanning at most this much are merged when their blobs are adjacent in a pack. */
 const MAX_READ_BYTES = 8 * 1024 * 1024;
+/** …and only while their plaintext stays within this (compressed blobs grow when opened). */
+const MAX_READ_RAW_BYTES = 16 * 1024 * 1024;
+/** The reused output of a transient restore: room for a few reads in flight. */
+const TRANSIENT_OUTPUT_BYTES = 48 * 1024 * 1024;
 
 interface Read {
   pack: string;
   offset: number;
   length: number;
+  /** Plaintext bytes of the read's blobs. */
+  raw: number;
   blobs: Array<{ ref: ChunkRef; at: BlobLocation }>;
+}
+
+/**
+ * Space in a circular buffer handed out and taken back first-in first-out, as restore reads are
+ * issued and consumed in stream order. A span that does not fit before the end starts again at 0;
+ * the tail it skips is freed with it. Pure bookkeeping.
+ */
+export class FifoRing {
+  private readonly spans: Array<{ length: number; skipped: number }> = [];
+  private next = 0;
+  private used = 0;
+
+  constructor(readonly size: number) {}
+
+  /** Where `length` bytes are reserved, or -1 when they do not fit until older spans are released. */
+  reserve(length: number): number {
+    if (length > this.size) throw new RangeError(`a span of ${length} bytes cannot fit in a ring of ${this.size}`);
+    let at = this.next;
+    let skipped = 0;
+    if (at + length > this.size) {
+      skipped = this.size - at;
+      at = 0;
+    }
+    if (this.used + skipped + length > this.size) return -1;
+    this.spans.push({ length, skipped });
+    this.used += skipped + length;
+    this.next = at + length;
+    return at;
+  }
+
+  /** Frees the oldest span. */
+  release(): void {
+    const span = this.spans.shift();
+    if (!span) throw new Error("nothing to release");
+    this.used -= span.skipped + span.length;
+    if (this.spans.length === 0) this.next = this.used = 0;
+  }
 }
 
 function locate(index: RepoIndex, ref: ChunkRef, stream: string): BlobLocation {
@@ -43,18 +93,20 @@ export function planReads(refs: ChunkRef[], where: (ref: ChunkRef) => BlobLocati
   let cur: Read | undefined;
   for (const ref of refs) {
     const at = where(ref);
-    if (cur && cur.pack === at.pack && cur.offset + cur.length === at.offset && cur.length + at.length <= MAX_READ_BYTES) {
+    if (cur && cur.pack === at.pack && cur.offset + cur.length === at.offset && cur.length + at.length <= MAX_READ_BYTES && cur.raw + at.rawLength <= MAX_READ_RAW_BYTES) {
       cur.length += at.length;
+      cur.raw += at.rawLength;
       cur.blobs.push({ ref, at });
     } else {
-      cur = { pack: at.pack, offset: at.offset, length: at.length, blobs: [{ ref, at }] };
+      cur = { pack: at.pack, offset: at.offset, length: at.length, raw: at.rawLength, blobs: [{ ref, at }] };
       reads.push(cur);
     }
   }
   return reads;
 }
 
-async function fetchRead(repo: Repository, pool: TransferPool, read: Read): Promise<Uint8Array[]> {
+/** Fetches a read and opens its blobs: into the shared output at `into` when given (returning views of it). */
+async function fetchRead(repo: Repository, pool: TransferPool, read: Read, into?: { segment: SharedArrayBuffer; at: number }): Promise<Uint8Array[]> {
   let bytes: Buffer;
   try {
     bytes = await repo.location.get(keyOf.pack(read.pack), { offset: read.offset, length: read.length });
@@ -72,7 +124,11 @@ async function fetchRead(repo: Repository, pool: TransferPool, read: Read): Prom
   const buffer = bytes.buffer;
   const owned = buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength;
   try {
-    return await pool.open({ blobs, keys: { encryptionKey: repo.keys.encryptionKey, idKey: repo.keys.idKey } }, owned ? [buffer] : undefined);
+    const keys = { encryptionKey: repo.keys.encryptionKey, idKey: repo.keys.idKey };
+    if (!into) return await pool.open({ blobs, keys }, owned ? [buffer] : undefined);
+    await pool.open({ blobs, keys, into }, owned ? [buffer] : undefined);
+    let at = into.at;
+    return read.blobs.map(({ at: blob }) => new Uint8Array(into.segment, (at += blob.rawLength) - blob.rawLength, blob.rawLength));
   } catch (err) {
     throw new IntegrityError(`pack ${read.pack}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -83,7 +139,7 @@ export async function readChunkList(repo: Repository, index: RepoIndex, stream: 
   for (const list of stream.lists) {
     const ref = { id: Buffer.from(list, "hex"), rawLength: 0 };
     const at = locate(index, ref, stream.name);
-    const [plain] = await fetchRead(repo, pool, { pack: at.pack, offset: at.offset, length: at.length, blobs: [{ ref: { ...ref, rawLength: at.rawLength }, at }] });
+    const [plain] = await fetchRead(repo, pool, { pack: at.pack, offset: at.offset, length: at.length, raw: at.rawLength, blobs: [{ ref: { ...ref, rawLength: at.rawLength }, at }] });
     refs.push(...decodeChunkList(Buffer.from(plain!)));
   }
   return refs;
@@ -100,11 +156,20 @@ export async function* restoreChunks(repo: Repository, stream: SnapshotStream, o
     const refs = await readChunkList(repo, index, stream, pool);
     const reads = planReads(refs, (ref) => locate(index, ref, stream.name));
     const window = opts.parallelReads ?? 8;
+    const output = opts.transient ? { segment: new SharedArrayBuffer(TRANSIENT_OUTPUT_BYTES), ring: new FifoRing(TRANSIENT_OUTPUT_BYTES) } : undefined;
     const inFlight: Array<Promise<Uint8Array[]>> = [];
     let next = 0;
     const fill = () => {
       while (inFlight.length < window && next < reads.length) {
-        const p = fetchRead(repo, pool, reads[next++]!);
+        const read = reads[next]!;
+        let into: { segment: SharedArrayBuffer; at: number } | undefined;
+        if (output) {
+          const at = output.ring.reserve(read.raw);
+          if (at < 0) break; // the output is full until the reads before this one are consumed
+          into = { segment: output.segment, at };
+        }
+        next++;
+        const p = fetchRead(repo, pool, read, into);
         p.catch(() => undefined); // awaited in order below
         inFlight.push(p);
       }
@@ -118,6 +183,11 @@ export async function* restoreChunks(repo: Repository, stream: SnapshotStream, o
         meter.bytesRead += chunk.length;
         meter.chunks++;
         yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      }
+      // The consumer asked for more: it is done with this read's pieces, so their space is free.
+      if (output) {
+        output.ring.release();
+        fill();
       }
     }
     if (meter.bytesRead !== stream.size) throw new IntegrityError(`stream ${stream.name}: restored ${meter.bytesRead} bytes, the snapshot says ${stream.size}`);

@@ -46,11 +46,16 @@ export interface SealedChunk {
   sealed?: Uint8Array[];
 }
 
-/** Decrypt, decompress and check blobs fetched for a restore or verify. */
+/**
+ * Decrypt, decompress and check blobs fetched for a restore or verify. With `into`, the plaintexts
+ * are written one after the other into shared memory from `into.at` and nothing is returned;
+ * without, each comes back as a buffer of its own.
+ */
 export interface OpenTask {
   op: "open";
   blobs: Array<{ id: Uint8Array; sealed: Uint8Array; rawLength: number }>;
   keys: WorkerKeys;
+  into?: { segment: SharedArrayBuffer; at: number };
 }
 
 export type TransferTask = SealTask | OpenTask;

@@ -56,24 +56,29 @@ let payloadScratch = new Uint8Array(0);
 function open(task: OpenTask): Uint8Array[] {
   const keys = masterKeys(task.keys);
   const c = codec(1);
+  let at = task.into?.at ?? 0;
   return task.blobs.map((b) => {
-    // Decrypted straight into the result when stored raw, else into the scratch and decompressed
-    // into the result: one allocation per blob, the result itself.
+    // Decrypted straight into the destination when stored raw, else into the scratch and
+    // decompressed into it. The destination is the shared output (`into`) or one new buffer.
+    const dst = task.into ? new Uint8Array(task.into.segment, at, b.rawLength) : Buffer.allocUnsafeSlow(b.rawLength);
+    at += b.rawLength;
     let kind = COMPRESSION_NONE;
-    let raw: Buffer | undefined;
     let payload: Uint8Array | undefined;
     openBlobInto(keys, b.id, b.sealed, (first, rest) => {
       kind = first;
-      if (first === COMPRESSION_NONE) return (raw = Buffer.allocUnsafeSlow(rest));
+      if (first === COMPRESSION_NONE) {
+        if (rest !== dst.length) throw new IntegrityError(`blob ${Buffer.from(b.id).toString("hex").slice(0, 16)}: stored ${rest} bytes, expected ${dst.length}`);
+        return dst;
+      }
       if (payloadScratch.length < rest) payloadScratch = new Uint8Array(Math.max(1 << 20, 2 ** Math.ceil(Math.log2(rest))));
       return (payload = payloadScratch.subarray(0, rest));
     });
-    const plain = raw ?? c.decodePayload(kind, payload!, b.rawLength);
+    if (payload) c.decodePayloadInto(kind, payload, dst);
     // Decryption proves the blob is ours and intact; the id proves it is the chunk we asked for.
-    if (plain.length !== b.rawLength || !sameBytes(contentId(keys.idKey, plain), b.id)) {
+    if (!sameBytes(contentId(keys.idKey, dst), b.id)) {
       throw new IntegrityError(`blob ${Buffer.from(b.id).toString("hex").slice(0, 16)}: content does not match its id`);
     }
-    return plain;
+    return dst;
   });
 }
 
@@ -98,6 +103,10 @@ export default function run(task: TransferTask): SealResult | Uint8Array[] {
     case "seal":
       return seal(task);
     case "open": {
+      if (task.into) {
+        open(task);
+        return [];
+      }
       const plain = open(task).map(owned);
       return transferring(plain, plain);
     }

@@ -56,7 +56,8 @@ async function fillVolume(kc: KubeConfig, repo: Repository, snapshot: SnapshotMa
   let mover: Mover | undefined;
   try {
     mover = await startMover(kc, { namespace: fill.namespace, claim: fill.claim, image: opts.image, readOnly: false, jobId: opts.jobId }, { timeoutMs: opts.timeoutMs ?? 180_000, signal: opts.signal });
-    const data = restoreChunks(repo, stream, { index: opts.index, signal: opts.signal, onProgress: (p) => opts.onProgress?.(`${fill.namespace}/${fill.claim}`, p) });
+    // Transient pieces: exec copies each into a websocket frame before asking for the next.
+    const data = restoreChunks(repo, stream, { index: opts.index, signal: opts.signal, transient: true, onProgress: (p) => opts.onProgress?.(`${fill.namespace}/${fill.claim}`, p) });
     // --numeric-owner: the mover's image does not know the application's user names.
     const exec = await execStream(kc, { namespace: fill.namespace, pod: mover.name, container: "mover" }, ["tar", "xf", "-", "--numeric-owner", "-C", MOUNT_PATH], { stdin: data, signal: opts.signal });
     exec.output.resume();

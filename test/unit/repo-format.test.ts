@@ -13,7 +13,7 @@ import { snapshotsBeyondKeepLast } from "../../main/repo/repository";
 import type { SnapshotManifest } from "../../main/repo/format";
 import { KnownSet } from "../../main/transfer/known-set";
 import { ProgressMeter } from "../../main/transfer/progress";
-import { planReads } from "../../main/transfer/restore";
+import { FifoRing, planReads } from "../../main/transfer/restore";
 
 const FAST_KDF = { N: 1024, r: 8, p: 1 };
 const seed = Buffer.alloc(32, 7);
@@ -185,6 +185,44 @@ describe("known-id set", () => {
 });
 
 describe("pipeline arithmetic", () => {
+  test("the restore output ring hands out space first-in first-out and never overlaps live spans", () => {
+    const ring = new FifoRing(100);
+    expect(ring.reserve(40)).toBe(0);
+    expect(ring.reserve(40)).toBe(40);
+    expect(ring.reserve(30)).toBe(-1); // 20 left at the end, and the start is taken
+    ring.release(); // [0, 40) is free again
+    expect(ring.reserve(30)).toBe(0); // skips the tail [80, 100)
+    expect(ring.reserve(15)).toBe(-1); // [30, 40) is too small, [40, 80) is live
+    expect(ring.reserve(10)).toBe(30);
+    ring.release(); // [40, 80)
+    ring.release(); // [0, 30) and the skipped tail
+    expect(ring.reserve(60)).toBe(40); // [40, 100): free since the span at 30 ends at 40
+    ring.release();
+    ring.release();
+    expect(ring.reserve(100)).toBe(0); // empty: the whole ring
+    expect(() => ring.reserve(101)).toThrow(RangeError);
+  });
+
+  test("the ring, driven at random like a restore, keeps live spans disjoint", () => {
+    const ring = new FifoRing(1000);
+    const live: Array<[number, number]> = [];
+    let seed = 1;
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (let step = 0; step < 20_000; step++) {
+      if (live.length && (random() < 0.45 || live.length > 20)) {
+        ring.release();
+        live.shift();
+        continue;
+      }
+      const length = 1 + Math.floor(random() * 300);
+      const at = ring.reserve(length);
+      if (at < 0) continue;
+      expect(at + length).toBeLessThanOrEqual(1000);
+      for (const [a, n] of live) expect(at + length <= a || a + n <= at).toBe(true);
+      live.push([at, length]);
+    }
+  });
+
   test("reads merge blobs stored back to back in one pack, and only those", () => {
     const at = { a: { pack: "p", type: 0 as const, offset: 0, length: 10, rawLength: 10 }, b: { pack: "p", type: 0 as const, offset: 10, length: 5, rawLength: 5 },
       c: { pack: "q", type: 0 as const, offset: 0, length: 7, rawLength: 7 }, d: { pack: "p", type: 0 as const, offset: 40, length: 1, rawLength: 1 } };
