@@ -5,12 +5,13 @@
 //   node --import tsx bench/lifeboat-child.ts backup  <location JSON> <dataset dir | - for a tar on stdin>
 //   node --import tsx bench/lifeboat-child.ts restore <location JSON> <snapshot id>   (the stream to stdout)
 // Password in LB_BENCH_PASSWORD; a JSON result line is written to the file named by LB_BENCH_RESULT.
-// Diagnostics on stderr: LB_BENCH_THREADS=1 (CPU time of each thread), LB_BENCH_MEM=1 (memory at the peak).
+// Diagnostics on stderr: LB_BENCH_THREADS=1 (CPU time of each thread), LB_BENCH_MEM=1 (memory at the
+// peak), LB_BENCH_PHASES=1 (a backup's time to open, stream and commit).
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { openLocation, parseLocationConfig } from "../main/locations";
 import { Repository } from "../main/repo/repository";
-import { backupStream } from "../main/transfer/backup";
+import { BackupSession } from "../main/transfer/backup";
 import { closeTransferPool } from "../main/transfer/pool";
 import { restoreChunks } from "../main/transfer/restore";
 import { tarStream } from "./dataset";
@@ -54,7 +55,13 @@ async function backup(dir: string): Promise<void> {
   const started = performance.now();
   const repo = await Repository.open(location, password!);
   const tar = dir === "-" ? { stdout: process.stdin, finished: Promise.resolve() } : tarStream(dir);
-  const snap = await backupStream(repo, "data.tar", tar.stdout, { tags: { backup: "bench" } });
+  const opened = performance.now();
+  const session = await BackupSession.start(repo, { tags: { backup: "bench" } });
+  const started2 = performance.now();
+  await session.addStream("data.tar", tar.stdout);
+  const streamed = performance.now();
+  const snap = await session.commit();
+  if (process.env.LB_BENCH_PHASES) console.error(`open ${(opened - started).toFixed(0)} ms, session ${(started2 - opened).toFixed(0)} ms, stream ${(streamed - started2).toFixed(0)} ms, commit ${(performance.now() - streamed).toFixed(0)} ms`);
   await tar.finished;
   const seconds = (performance.now() - started) / 1000;
   finish({ snapshot: snap.id, seconds, bytes: snap.streams[0]!.size, newBytes: snap.summary.newBytes, storedBytes: snap.summary.storedBytes });

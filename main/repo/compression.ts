@@ -42,9 +42,18 @@ const HEADER_ZSTD = Uint8Array.of(COMPRESSION_ZSTD);
 
 /** One codec per thread: zstd contexts are reused across blobs, which is much cheaper than new ones. */
 export function createBlobCodec(level = 1): BlobCodec {
-  const compressor = new Compressor();
-  compressor.setParameters({ compressionLevel: level });
-  const decompressor = new Decompressor();
+  // The whole-buffer API (encode, decode) has contexts of its own, made on first use: the
+  // transfer workers only use the *Into methods, and each context holds megabytes.
+  let compressorOnce: Compressor | undefined;
+  const compressor = () => {
+    if (!compressorOnce) {
+      compressorOnce = new Compressor();
+      compressorOnce.setParameters({ compressionLevel: level });
+    }
+    return compressorOnce;
+  };
+  let decompressorOnce: Decompressor | undefined;
+  const decompressor = () => (decompressorOnce ??= new Decompressor());
   const cctx = new zstd.CCtx();
   cctx.setParameter(zstd.CParameter.compressionLevel, level);
   const dctx = new zstd.DCtx();
@@ -73,13 +82,13 @@ export function createBlobCodec(level = 1): BlobCodec {
     // Sample the middle: headers at the start of a file are often more compressible than its body.
     const mid = (data.length >> 1) - (SAMPLE_BYTES >> 1);
     const sample = data.subarray(mid, mid + SAMPLE_BYTES);
-    return compressor.compress(sample).length < sample.length * (1 - MIN_SAMPLE_GAIN);
+    return compressor().compress(sample).length < sample.length * (1 - MIN_SAMPLE_GAIN);
   }
 
   return {
     encode(data) {
       if (worthCompressing(data)) {
-        const packed = compressor.compress(data);
+        const packed = compressor().compress(data);
         if (packed.length < data.length * (1 - MIN_GAIN)) return { parts: [HEADER_ZSTD, packed], compressed: true };
       }
       return { parts: [HEADER_NONE, data], compressed: false };
@@ -88,7 +97,7 @@ export function createBlobCodec(level = 1): BlobCodec {
       const kind = plaintext[0];
       const body = plaintext.subarray(1);
       if (kind === COMPRESSION_NONE) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      if (kind === COMPRESSION_ZSTD) return decompressor.decompress(body);
+      if (kind === COMPRESSION_ZSTD) return decompressor().decompress(body);
       throw new Error(`unknown blob compression ${String(kind)}`);
     },
     compressInto(data, dst) {
