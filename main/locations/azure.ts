@@ -1,7 +1,6 @@
 // The Azure Blob driver: block blobs in one container, with an account key, a SAS token or a
 // connection string. Retries, block uploads and resumable downloads are the SDK's.
 import { Readable } from "node:stream";
-import { buffer as readAll } from "node:stream/consumers";
 import {
   AnonymousCredential,
   BlobServiceClient,
@@ -11,7 +10,7 @@ import {
 } from "@azure/storage-blob";
 import type { AzureAuth, AzureLocationConfig } from "./config";
 import { classifyAzureError, type Operation } from "./errors";
-import { assertRange, type ByteRange } from "./range";
+import { assertRange, readBody, type ByteRange } from "./range";
 import { LocationError, type Location, type ObjectInfo, type PutOptions } from "./types";
 
 const BLOCK_SIZE = 4 * 1024 * 1024;
@@ -111,7 +110,7 @@ export class AzureLocation implements Location {
     if (range?.length === 0) return Buffer.alloc(0);
     try {
       const stream = await this.download(key, range?.offset ?? 0, range?.length);
-      return await readAll(stream);
+      return await readBody(stream, range?.length);
     } catch (err) {
       throw this.error(err, "get", key);
     }

@@ -1,4 +1,5 @@
 // Byte ranges as the Location interface takes them: { offset, length }, both non-negative integers.
+import type { Readable } from "node:stream";
 
 export interface ByteRange {
   offset: number;
@@ -14,4 +15,32 @@ export function assertRange(range: ByteRange): void {
 /** The HTTP Range header value for a non-empty range. */
 export function httpRange(range: ByteRange): string {
   return `bytes=${range.offset}-${range.offset + range.length - 1}`;
+}
+
+/**
+ * A response body read into one buffer. With the expected size (a range's length, a Content-Length)
+ * the buffer is allocated once and each piece copied in as it arrives, instead of keeping every
+ * piece and concatenating at the end: half the peak memory for a restore's parallel pack reads,
+ * and one allocation instead of hundreds. More bytes than expected are kept too (concatenated), so
+ * the caller's own length check reports them. Read through 'data' events, which cost a fraction of
+ * a stream's async iterator per piece.
+ */
+export function readBody(body: Readable, expected?: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const sized = expected !== undefined && Number.isSafeInteger(expected) && expected >= 0;
+    let out = sized ? Buffer.allocUnsafeSlow(expected) : undefined;
+    const extra: Buffer[] = [];
+    let filled = 0;
+    body.on("data", (piece: Buffer) => {
+      if (out && filled + piece.length <= out.length) out.set(piece, filled);
+      else {
+        if (out) extra.push(out.subarray(0, filled));
+        out = undefined;
+        extra.push(piece);
+      }
+      filled += piece.length;
+    });
+    body.once("error", reject);
+    body.once("end", () => resolve(out ? out.subarray(0, filled) : Buffer.concat(extra, filled)));
+  });
 }

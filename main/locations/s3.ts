@@ -25,7 +25,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { s3Address } from "./address";
 import { resolveForcePathStyle, type S3LocationConfig } from "./config";
 import { classifyS3Error, type Operation } from "./errors";
-import { assertRange, httpRange, type ByteRange } from "./range";
+import { assertRange, httpRange, readBody, type ByteRange } from "./range";
 import { LocationError, type Location, type ObjectInfo, type PutOptions } from "./types";
 
 /** Bodies up to this size go in one PutObject; larger ones and streams in parts of this size. */
@@ -190,8 +190,7 @@ export class S3Location implements Location {
         Range: range ? httpRange(range) : undefined,
       }));
       if (!out.Body) throw new LocationError("other", `${this.address} returned no data for "${key}"`);
-      const bytes = await out.Body.transformToByteArray();
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return await readBody(out.Body as Readable, out.ContentLength);
     } catch (err) {
       throw this.error(err, "get", key);
     }

@@ -31,9 +31,12 @@ export interface RestoreOptions {
 /** Reads spanning at most this much are merged when their blobs are adjacent in a pack. */
 const MAX_READ_BYTES = 8 * 1024 * 1024;
 /** …and only while their plaintext stays within this (compressed blobs grow when opened). */
-const MAX_READ_RAW_BYTES = 16 * 1024 * 1024;
-/** The reused output of a transient restore: room for a few reads in flight. */
-const TRANSIENT_OUTPUT_BYTES = 48 * 1024 * 1024;
+const MAX_READ_RAW_BYTES = 8 * 1024 * 1024;
+/**
+ * The reused output of a transient restore: room for a few reads in flight. Measured on a folder and
+ * on MinIO: 24 MiB restores as fast as 48 MiB, with 30-60 MB less peak memory.
+ */
+const TRANSIENT_OUTPUT_BYTES = 24 * 1024 * 1024;
 
 interface Read {
   pack: string;
@@ -156,7 +159,9 @@ export async function* restoreChunks(repo: Repository, stream: SnapshotStream, o
     const refs = await readChunkList(repo, index, stream, pool);
     const reads = planReads(refs, (ref) => locate(index, ref, stream.name));
     const window = opts.parallelReads ?? 8;
-    const output = opts.transient ? { segment: new SharedArrayBuffer(TRANSIENT_OUTPUT_BYTES), ring: new FifoRing(TRANSIENT_OUTPUT_BYTES) } : undefined;
+    // Room for at least two of the largest reads (a repository may use larger chunks than ours).
+    const outputBytes = Math.max(TRANSIENT_OUTPUT_BYTES, 2 * reads.reduce((most, r) => Math.max(most, r.raw), 0));
+    const output = opts.transient ? { segment: new SharedArrayBuffer(outputBytes), ring: new FifoRing(outputBytes) } : undefined;
     const inFlight: Array<Promise<Uint8Array[]>> = [];
     let next = 0;
     const fill = () => {
