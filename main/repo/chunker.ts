@@ -44,17 +44,24 @@ export function validateChunkerParams(p: ChunkerParams): void {
   }
 }
 
-export function createChunker(seed: Uint8Array, params: ChunkerParams = DEFAULT_CHUNKER): Chunker {
+/** What both cutters derive from the seed and parameters (validated). */
+function cutterSetup(seed: Uint8Array, params: ChunkerParams) {
   validateChunkerParams(params);
-  // The same bits as signed integers: the sum below wraps to 32 bits either way, and int32 loads
-  // keep V8's arithmetic in integer registers.
-  const gear = new Int32Array(gearTable(seed).buffer);
   const bits = Math.log2(params.avg);
-  // Normalized chunking: a stricter mask before the average size, a looser one after it, which
-  // concentrates chunk sizes around the average.
-  const maskStrict = topBits(bits);
-  const maskLoose = topBits(bits - 2);
-  const { min, avg, max } = params;
+  return {
+    // The same bits as signed integers: the sum wraps to 32 bits either way, and int32 loads keep
+    // V8's arithmetic in integer registers.
+    gear: new Int32Array(gearTable(seed).buffer),
+    // Normalized chunking: a stricter mask before the average size, a looser one after it, which
+    // concentrates chunk sizes around the average.
+    maskStrict: topBits(bits),
+    maskLoose: topBits(bits - 2),
+    ...params,
+  };
+}
+
+export function createChunker(seed: Uint8Array, params: ChunkerParams = DEFAULT_CHUNKER): Chunker {
+  const { gear, maskStrict, maskLoose, min, avg, max } = cutterSetup(seed, params);
 
   return {
     params,
@@ -95,12 +102,7 @@ export interface StreamCutter {
 }
 
 export function createStreamCutter(seed: Uint8Array, params: ChunkerParams = DEFAULT_CHUNKER): StreamCutter {
-  validateChunkerParams(params);
-  const gear = new Int32Array(gearTable(seed).buffer);
-  const bits = Math.log2(params.avg);
-  const maskStrict = topBits(bits);
-  const maskLoose = topBits(bits - 2);
-  const { min, avg, max } = params;
+  const { gear, maskStrict, maskLoose, min, avg, max } = cutterSetup(seed, params);
   let length = 0; // bytes of the current chunk seen so far
   let h = 0;
 
