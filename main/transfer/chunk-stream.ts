@@ -95,6 +95,8 @@ export async function* pieceBatches(source: AsyncIterable<Uint8Array>): AsyncGen
     for await (const piece of source) yield [piece];
     return;
   }
+  if (source.readableEnded) return;
+  if (source.destroyed) throw source.errored ?? new Error("the stream was closed before its end");
   let queue: Uint8Array[] = [];
   let queued = 0;
   let ended = false;

@@ -14,6 +14,8 @@ import type { SnapshotManifest } from "../../main/repo/format";
 import { KnownSet } from "../../main/transfer/known-set";
 import { ProgressMeter } from "../../main/transfer/progress";
 import { FifoRing, planReads } from "../../main/transfer/restore";
+import { pieceBatches } from "../../main/transfer/chunk-stream";
+import { PassThrough, Readable } from "node:stream";
 
 const FAST_KDF = { N: 1024, r: 8, p: 1 };
 const seed = Buffer.alloc(32, 7);
@@ -181,6 +183,45 @@ describe("known-id set", () => {
     expect(set.size).toBe(5000);
     expect(ids.every((id) => set.has(id))).toBe(true);
     expect(set.has(randomBytes(32))).toBe(false);
+  });
+});
+
+describe("reading a stream in batches", () => {
+  const drain = async (source: AsyncIterable<Uint8Array>) => {
+    const pieces: string[] = [];
+    for await (const batch of pieceBatches(source)) for (const piece of batch) pieces.push(Buffer.from(piece).toString());
+    return pieces.join("");
+  };
+
+  test("a Readable's pieces arrive whole and in order, also from an async iterable", async () => {
+    const words = Array.from({ length: 500 }, (_, i) => `piece ${i};`);
+    expect(await drain(Readable.from(words.map((w) => Buffer.from(w)), { objectMode: false }))).toBe(words.join(""));
+    expect(await drain((async function* () { for (const w of words) yield Buffer.from(w); })())).toBe(words.join(""));
+  });
+
+  test("a stream that fails, or is destroyed before its end, fails the read", async () => {
+    const failing = new PassThrough();
+    setImmediate(() => failing.write("some"));
+    setTimeout(() => failing.destroy(new Error("the exec connection broke")), 5);
+    await expect(drain(failing)).rejects.toThrow("the exec connection broke");
+    const cut = new PassThrough();
+    setImmediate(() => cut.destroy());
+    await expect(drain(cut)).rejects.toThrow(/closed before its end/);
+  });
+
+  test("an ended stream reads as empty; leaving early destroys the stream", async () => {
+    const ended = new PassThrough();
+    ended.end();
+    ended.resume();
+    await new Promise((r) => ended.once("end", r));
+    expect(await drain(ended)).toBe("");
+    const endless = new PassThrough();
+    endless.write("first");
+    for await (const batch of pieceBatches(endless)) {
+      expect(batch.length).toBeGreaterThan(0);
+      break;
+    }
+    expect(endless.destroyed).toBe(true);
   });
 });
 
