@@ -25,6 +25,8 @@ export interface PackWriterOptions {
   signal?: AbortSignal;
   /** How long an unreachable location is retried before the backup fails (default 2 minutes). */
   outageToleranceMs?: number;
+  /** Hashes a pack (SHA-256, hex) off the engine thread; pack buffers are then shared memory. */
+  hashPack?: (pack: Buffer) => Promise<string>;
 }
 
 /** Room kept for a pack's header and trailer: 41 bytes per blob, so at most this many blobs a pack. */
@@ -92,7 +94,7 @@ export class PackWriter {
     if (free) return Promise.resolve(free);
     if (this.allocated < this.opts.parallelUploads + 1) {
       this.allocated++;
-      return Promise.resolve(Buffer.allocUnsafeSlow(this.capacity));
+      return Promise.resolve(this.opts.hashPack ? Buffer.from(new SharedArrayBuffer(this.capacity)) : Buffer.allocUnsafeSlow(this.capacity));
     }
     return new Promise((resolve) => this.waiting.push(resolve));
   }
@@ -116,14 +118,13 @@ export class PackWriter {
     const trailer = packTrailer(sealObject(this.opts.keys, "pack-header", encodePackHeader(blobs)));
     trailer.copy(buffer, length);
     const pack = buffer.subarray(0, length + trailer.length);
-    const id = createHash("sha256").update(pack).digest("hex");
     let offset = 0;
     const indexed: IndexedBlob[] = blobs.map((b) => {
       const entry = { ...b, offset };
       offset += b.length;
       return entry;
     });
-    const upload = this.upload({ id, blobs: indexed }, pack)
+    const upload = this.upload(indexed, pack)
       .catch((err: unknown) => {
         this.failure ??= err;
       })
@@ -132,8 +133,11 @@ export class PackWriter {
     void upload.finally(() => this.inFlight.delete(upload));
   }
 
-  private async upload(pack: IndexedPack, bytes: Buffer): Promise<void> {
+  private async upload(blobs: IndexedBlob[], bytes: Buffer): Promise<void> {
     if (this.opts.signal?.aborted) throw this.opts.signal.reason;
+    // A pack is named by the SHA-256 of its bytes.
+    const id = this.opts.hashPack ? await this.opts.hashPack(bytes) : createHash("sha256").update(bytes).digest("hex");
+    const pack: IndexedPack = { id, blobs };
     const retainUntil = this.opts.retainUntil?.();
     await this.put(keyOf.pack(pack.id), bytes, { retainUntil, sha256: pack.id });
     this.uploadedBytes += bytes.length;

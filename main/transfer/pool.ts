@@ -6,12 +6,13 @@ import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Piscina } from "piscina";
-import type { OpenTask, SealResult, SealTask } from "./tasks";
+import type { HashTask, OpenTask, SealResult, SealTask } from "./tasks";
 
 export interface TransferPool {
   seal(task: Omit<SealTask, "op">): Promise<SealResult>;
   /** `transfer`: buffers the blobs view that are moved to the worker instead of copied (unusable after). */
   open(task: Omit<OpenTask, "op">, transfer?: ArrayBuffer[]): Promise<Uint8Array[]>;
+  hash(task: Omit<HashTask, "op">): Promise<string>;
   readonly threads: number;
   destroy(): Promise<void>;
 }
@@ -32,6 +33,7 @@ export function createTransferPool(threads = Math.max(2, availableParallelism())
   return {
     threads,
     seal: (task) => pool.run({ op: "seal", ...task }) as Promise<SealResult>,
+    hash: (task) => pool.run({ op: "hash", ...task }) as Promise<string>,
     open: (task, transfer) => pool.run({ op: "open", ...task }, transfer?.length ? { transferList: transfer } : {}) as Promise<Uint8Array[]>,
     destroy: () => pool.destroy(),
   };

@@ -58,4 +58,12 @@ export interface OpenTask {
   into?: { segment: SharedArrayBuffer; at: number };
 }
 
-export type TransferTask = SealTask | OpenTask;
+/** SHA-256 (hex) of bytes in shared memory: a pack, hashed off the engine thread. */
+export interface HashTask {
+  op: "hash";
+  segment: SharedArrayBuffer;
+  offset: number;
+  length: number;
+}
+
+export type TransferTask = SealTask | OpenTask | HashTask;

@@ -2,6 +2,7 @@
 // Thin on purpose: the algorithms live in main/repo and are tested there.
 import { COMPRESSION_NONE, COMPRESSION_ZSTD, compressRoom, createBlobCodec } from "../repo/compression";
 import { BLOB_FRAME_BYTES, contentId, openBlobInto, sameBytes, sealBlobSplit, IntegrityError, type MasterKeys } from "../repo/crypto";
+import { createHash } from "node:crypto";
 import { move, transferableSymbol, valueSymbol } from "piscina";
 import { knownHas } from "./known-set";
 import type { OpenTask, SealResult, SealTask, TransferTask } from "./tasks";
@@ -98,8 +99,10 @@ function transferring<T extends object>(value: T, buffers: Uint8Array[]): T {
   }) as unknown as T;
 }
 
-export default function run(task: TransferTask): SealResult | Uint8Array[] {
+export default function run(task: TransferTask): SealResult | Uint8Array[] | string {
   switch (task.op) {
+    case "hash":
+      return createHash("sha256").update(new Uint8Array(task.segment, task.offset, task.length)).digest("hex");
     case "seal":
       return seal(task);
     case "open": {
