@@ -193,6 +193,8 @@ export interface JobView {
   id: string;
   kind: JobKind;
   title: string;
+  /** What the job acts on, for matching (a migration's name for migrations, failovers and failbacks). */
+  subject?: string;
   state: JobState;
   startedAt: string;
   finishedAt?: string;

@@ -80,11 +80,11 @@ export class JobRegistry {
    * Starts `work` as a job and returns its id at once. The job succeeds when work resolves, ends
    * cancelled when its signal was aborted, and fails with the error's message otherwise.
    */
-  start(kind: JobKind, title: string, work: (job: JobHandle) => Promise<void>): string {
+  start(kind: JobKind, title: string, work: (job: JobHandle) => Promise<void>, subject?: string): string {
     const id = `${kind}-${randomBytes(5).toString("hex")}`;
     const controller = new AbortController();
     const entry: Entry = {
-      view: { id, kind, title, state: "running", startedAt: new Date().toISOString(), progress: emptyProgress(), warnings: [] },
+      view: { id, kind, title, ...(subject !== undefined ? { subject } : {}), state: "running", startedAt: new Date().toISOString(), progress: emptyProgress(), warnings: [] },
       log: [],
       controller,
       done: Promise.resolve(),

@@ -31,6 +31,8 @@ import { LocationError, type Location, type ObjectInfo, type PutOptions } from "
 /** Bodies up to this size go in one PutObject; larger ones and streams in parts of this size. */
 export const S3_PART_SIZE = 16 * 1024 * 1024;
 
+const UPLOAD_QUEUE_SIZE = 4;
+
 /**
  * Signs the put with a payload hash the caller already has: SigV4 takes an x-amz-content-sha256
  * header that is present instead of hashing the body (a second pass over every pack), and the
@@ -46,7 +48,6 @@ function withPayloadHash(command: PutObjectCommand, sha256: string): void {
     { step: "build", name: "lifeboatPayloadHash" },
   );
 }
-const UPLOAD_QUEUE_SIZE = 4;
 
 export interface S3DriverOptions {
   /** "gcs" when this driver serves Google Cloud Storage's XML API. */

@@ -70,19 +70,12 @@ export function createBlobCodec(level = 1): BlobCodec {
     }
   }
 
-  function worthCompressingInto(data: Uint8Array): boolean {
-    if (data.length <= SAMPLE_BYTES * 2) return true;
-    const mid = (data.length >> 1) - (SAMPLE_BYTES >> 1);
-    const sample = data.subarray(mid, mid + SAMPLE_BYTES);
-    return cctx.compress2(sampleOut, sample) < sample.length * (1 - MIN_SAMPLE_GAIN);
-  }
-
   function worthCompressing(data: Uint8Array): boolean {
     if (data.length <= SAMPLE_BYTES * 2) return true;
     // Sample the middle: headers at the start of a file are often more compressible than its body.
     const mid = (data.length >> 1) - (SAMPLE_BYTES >> 1);
     const sample = data.subarray(mid, mid + SAMPLE_BYTES);
-    return compressor().compress(sample).length < sample.length * (1 - MIN_SAMPLE_GAIN);
+    return cctx.compress2(sampleOut, sample) < sample.length * (1 - MIN_SAMPLE_GAIN);
   }
 
   return {
@@ -101,7 +94,7 @@ export function createBlobCodec(level = 1): BlobCodec {
       throw new Error(`unknown blob compression ${String(kind)}`);
     },
     compressInto(data, dst) {
-      if (!worthCompressingInto(data)) return -1;
+      if (!worthCompressing(data)) return -1;
       // Room for exactly what would be kept: a payload that does not fit is not worth keeping.
       const packed = compressInto(dst.subarray(0, compressRoom(data.length)), data);
       return packed >= 0 && packed < data.length * (1 - MIN_GAIN) ? packed : -1;

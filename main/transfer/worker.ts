@@ -20,6 +20,11 @@ const masterKeys = (k: { encryptionKey: Uint8Array; idKey: Uint8Array }): Master
   idKey: Buffer.from(k.idKey),
 });
 
+/** `scratch`, or a larger one (a power of two, at least 1 MiB) when it cannot hold `bytes`. */
+function roomFor(scratch: Uint8Array<ArrayBuffer>, bytes: number): Uint8Array<ArrayBuffer> {
+  return scratch.length >= bytes ? scratch : new Uint8Array(Math.max(1 << 20, 2 ** Math.ceil(Math.log2(bytes))));
+}
+
 /** Where chunks are compressed to, before being encrypted back into the segment; grows to the largest seen. */
 let compressScratch = new Uint8Array(0);
 
@@ -39,8 +44,7 @@ function seal(task: SealTask): SealResult {
       result.lengths.push(-1);
       continue;
     }
-    const room = compressRoom(chunk.length);
-    if (compressScratch.length < room) compressScratch = new Uint8Array(Math.max(1 << 20, 2 ** Math.ceil(Math.log2(room))));
+    compressScratch = roomFor(compressScratch, compressRoom(chunk.length));
     const packed = c.compressInto(chunk, compressScratch);
     // The payload replaces the chunk in the segment: compressed from the scratch, raw in place.
     const frame = result.frames.subarray(i * BLOB_FRAME_BYTES, (i + 1) * BLOB_FRAME_BYTES);
@@ -71,7 +75,7 @@ function open(task: OpenTask): Uint8Array[] {
         if (rest !== dst.length) throw new IntegrityError(`blob ${Buffer.from(b.id).toString("hex").slice(0, 16)}: stored ${rest} bytes, expected ${dst.length}`);
         return dst;
       }
-      if (payloadScratch.length < rest) payloadScratch = new Uint8Array(Math.max(1 << 20, 2 ** Math.ceil(Math.log2(rest))));
+      payloadScratch = roomFor(payloadScratch, rest);
       return (payload = payloadScratch.subarray(0, rest));
     });
     if (payload) c.decodePayloadInto(kind, payload, dst);

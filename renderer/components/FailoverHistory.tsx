@@ -14,10 +14,10 @@ export function FailoverHistory({ switchovers, loading, error }: { switchovers?:
   const failover = useAction("dr.failover");
   const failback = useAction("dr.failback");
   const jobs = useUi((st) => st.jobs);
-  const running = Object.values(jobs).filter((j) => (j.kind === "failover" || j.kind === "failback") && j.state === "running").map((j) => j.title);
+  const running = Object.values(jobs).filter((j) => (j.kind === "failover" || j.kind === "failback") && j.state === "running").map((j) => j.subject);
   // A switchover stopped halfway (the app or the engine stopped) goes on from its last step.
   const resume = (s: SwitchoverView) => (s.kind === "failover" ? failover : failback).run({ migration: s.migration, confirm: true, resume: s.id });
-  const resumable = (s: SwitchoverView) => s.status !== "done" && !running.some((t) => t.endsWith(` ${s.migration}`));
+  const resumable = (s: SwitchoverView) => s.status !== "done" && !running.includes(s.migration);
   const rows = [...(switchovers ?? [])].sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
   return (
     <>

@@ -6,11 +6,10 @@ import { useUi } from "../store";
 import { ErrorAlert } from "./ErrorAlert";
 import { JobProgress } from "./JobProgress";
 
-/** The migration job to show: the one this button started, else a running migration job naming it. */
+/** The migration job to show: the one this button started, else a running job migrating it. */
 function findJob(jobs: Record<string, JobView>, started: string | undefined, name: string): JobView | undefined {
   if (started && jobs[started]) return jobs[started];
-  const word = new RegExp(`(^|[^-a-z0-9.])${name.replace(/[.]/g, "\\.")}($|[^-a-z0-9.])`);
-  return Object.values(jobs).find((j) => j.kind === "migration" && j.state === "running" && word.test(j.title));
+  return Object.values(jobs).find((j) => j.kind === "migration" && j.state === "running" && j.subject === name);
 }
 
 /** "Run now" for a migration, with the run's live progress (from the job store) beneath it. */

@@ -69,7 +69,7 @@ function switchoverViews(dir: string): SwitchoverView[] {
 async function checkSwitch(ctx: EngineContext, kind: "failover" | "failback", migration: string, resume?: string): Promise<void> {
   const dr = await ctx.state.dr();
   dr.migration(migration);
-  if (ctx.jobs.running().some((j) => (j.kind === "failover" || j.kind === "failback") && j.title.endsWith(` ${migration}`))) {
+  if (ctx.jobs.running().some((j) => (j.kind === "failover" || j.kind === "failback") && j.subject === migration)) {
     throw conflict(`a failover or failback of "${migration}" is running; wait for it to end`);
   }
   if (resume) {
@@ -100,7 +100,7 @@ export function drCalls(ctx: EngineContext): Handlers<
       job.log(`RTO ${result.rtoSeconds?.toFixed(1)} s`);
     });
     ctx.changed("dr");
-  });
+  }, migration);
   return {
     "dr.pairs.list": async () => (await ctx.state.dr()).pairs().map(pairView),
     "dr.pairs.create": async ({ name, source, destination, location }) => {
@@ -157,7 +157,7 @@ export function drCalls(ctx: EngineContext): Handlers<
         job.progress({ bytesRead: run.bytesRead, bytesNew: run.bytesNew });
         ctx.changed("dr");
         if (!run.ok) throw new Error(dr.state(name).lastError ?? "the migration did not complete");
-      });
+      }, name);
       return { jobId };
     },
     "dr.migrations.pause": async ({ name, paused }) => {
