@@ -54,7 +54,8 @@ function finish(result: Record<string, unknown>): void {
 async function backup(dir: string): Promise<void> {
   const started = performance.now();
   const repo = await Repository.open(location, password!);
-  const tar = dir === "-" ? { stdout: process.stdin, finished: Promise.resolve() } : tarStream(dir);
+  // The tar on stdin is read from its file descriptor, as restic and kopia read it.
+  const tar = dir === "-" ? { stdout: { fd: 0 }, finished: Promise.resolve() } : tarStream(dir);
   const opened = performance.now();
   const session = await BackupSession.start(repo, { tags: { backup: "bench" } });
   const started2 = performance.now();

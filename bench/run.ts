@@ -58,8 +58,9 @@ async function buildLifeboatChild(): Promise<void> {
   const common: BuildOptions = { bundle: true, platform: "node", target: "node20", format: "esm", external: ["zstd-napi", "piscina"], logLevel: "warning",
     banner: { js: "import { createRequire as __lbRequire } from 'node:module'; const require = __lbRequire(import.meta.url);" } };
   await esbuild({ ...common, entryPoints: [join(here, "lifeboat-child.ts")], outfile: childBundle });
-  // The transfer pool loads its worker from beside the bundle (main/transfer/pool.ts).
+  // The engine loads its thread scripts from beside the bundle (main/transfer/pool.ts, workerEntry).
   await esbuild({ ...common, entryPoints: [join(repoRoot, "main", "transfer", "worker.ts")], outfile: join(here, ".build", "transfer-worker.mjs") });
+  await esbuild({ ...common, entryPoints: [join(repoRoot, "main", "transfer", "fd-reader.ts")], outfile: join(here, ".build", "fd-reader.mjs") });
 }
 
 /** Lifeboat through bench/lifeboat-child.ts, measured exactly like the peers (see peers.ts, measure). */

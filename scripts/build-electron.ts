@@ -9,7 +9,8 @@ const esmRequire = { js: "import { createRequire as __lbRequire } from 'node:mod
 
 // Some dependencies still call require(); give the ESM bundles one.
 await build({ ...common, entryPoints: ["electron/main.ts"], outfile: "dist/electron/main.mjs", format: "esm", banner: esmRequire });
-// The transfer pool loads its worker from beside the main bundle (main/transfer/pool.ts).
+// The engine loads its thread scripts from beside the main bundle (main/transfer/pool.ts, workerEntry).
 await build({ ...common, entryPoints: ["main/transfer/worker.ts"], outfile: "dist/electron/transfer-worker.mjs", format: "esm", banner: esmRequire });
+await build({ ...common, entryPoints: ["main/transfer/fd-reader.ts"], outfile: "dist/electron/fd-reader.mjs", format: "esm", banner: esmRequire });
 await build({ ...common, entryPoints: ["electron/preload.ts"], outfile: "dist/electron/preload.cjs", format: "cjs" });
-console.log("built dist/electron/main.mjs, preload.cjs and transfer-worker.mjs");
+console.log("built dist/electron/main.mjs, preload.cjs, transfer-worker.mjs and fd-reader.mjs");

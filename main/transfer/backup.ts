@@ -6,7 +6,7 @@ import { BLOB_DATA, BLOB_LIST, CHUNK_LIST_MAX_ENTRIES, encodeChunkList, encodeIn
 import { acquireLock, type Lock } from "../repo/locks";
 import { loadIndex, readSegment, type RepoIndex } from "../repo/repo-index";
 import { Repository } from "../repo/repository";
-import { chunkStream, sealOne, type StreamContext } from "./chunk-stream";
+import { chunkFdStream, chunkStream, isFdSource, sealOne, type FdSource, type StreamContext } from "./chunk-stream";
 import { KnownSet } from "./known-set";
 import { PackWriter } from "./packer";
 import { transferPool, type TransferPool } from "./pool";
@@ -116,12 +116,15 @@ export class BackupSession {
     await this.packer.add(type, id, chunk.sealed, chunk.rawLength);
   }
 
-  /** Backs up one named stream; streams may be added concurrently. */
-  async addStream(name: string, source: AsyncIterable<Uint8Array>): Promise<SnapshotStream> {
+  /**
+   * Backs up one named stream; streams may be added concurrently. A file descriptor (a pipe such as
+   * stdin, or a file) is read and cut by a thread of its own.
+   */
+  async addStream(name: string, source: AsyncIterable<Uint8Array> | FdSource): Promise<SnapshotStream> {
     if (this.finished) throw new Error("this backup is already committed or aborted");
     if (this.streams.some((s) => s.name === name)) throw new Error(`stream "${name}" is already in this backup`);
     const ctx = this.context();
-    const refs = await this.guard(() => chunkStream(source, ctx));
+    const refs = await this.guard(() => (isFdSource(source) ? chunkFdStream(source, ctx) : chunkStream(source, ctx)));
     // The chunk list is stored as list blobs of at most CHUNK_LIST_MAX_ENTRIES; an empty stream has one empty list.
     const groups = refs.length === 0 ? [[]] : Array.from({ length: Math.ceil(refs.length / CHUNK_LIST_MAX_ENTRIES) }, (_, g) =>
       refs.slice(g * CHUNK_LIST_MAX_ENTRIES, (g + 1) * CHUNK_LIST_MAX_ENTRIES));
@@ -210,7 +213,7 @@ export class BackupSession {
 }
 
 /** Convenience: one stream, one snapshot. */
-export async function backupStream(repo: Repository, name: string, source: AsyncIterable<Uint8Array>, opts: BackupOptions = {}): Promise<SnapshotManifest> {
+export async function backupStream(repo: Repository, name: string, source: AsyncIterable<Uint8Array> | FdSource, opts: BackupOptions = {}): Promise<SnapshotManifest> {
   const session = await BackupSession.start(repo, opts);
   await session.addStream(name, source);
   return session.commit();

@@ -14,9 +14,9 @@ import { Readable } from "node:stream";
 import { createStreamCutter, type ChunkerParams } from "../repo/chunker";
 import type { ChunkRef, BlobType } from "../repo/format";
 import type { KnownSet } from "./known-set";
-import type { TransferPool } from "./pool";
+import { startThread, type TransferPool } from "./pool";
 import { BLOB_FRAME_BYTES, BLOB_HEAD_BYTES } from "../repo/crypto";
-import type { SealResult, SealedChunk, WorkerKeys } from "./tasks";
+import { SEGMENT_FREE, type FdReaderInit, type FdReaderMessage, type SealResult, type SealedChunk, type WorkerKeys } from "./tasks";
 
 export interface StreamContext {
   pool: TransferPool;
@@ -38,17 +38,21 @@ const FILL_BYTES = 4 * 1024 * 1024;
 const BATCH_BYTES = 2 * 1024 * 1024;
 const RING = 3;
 
-interface Segment {
+/** Shared memory that chunks are sealed in. */
+interface SealTarget {
   buffer: SharedArrayBuffer;
+  /** Seal tasks over this segment's chunks. */
+  seals: Promise<void>[];
+  /** Settles when every seal task over the segment is done. */
+  busy: Promise<void>;
+}
+
+interface Segment extends SealTarget {
   /** Workers overwrite each new chunk with its sealed payload (no allocation per chunk). */
   bytes: Uint8Array;
   /** Data region is [start, end). */
   start: number;
   end: number;
-  /** Seal tasks over this segment's chunks. */
-  seals: Promise<void>[];
-  /** Settles when every seal task over the segment is done. */
-  busy: Promise<void>;
   inUse: boolean;
   /** Settles when the segment is free again; made when it is taken. */
   released: Promise<void>;
@@ -145,20 +149,117 @@ export async function* pieceBatches(source: AsyncIterable<Uint8Array>): AsyncGen
   }
 }
 
+/**
+ * Hands batches of complete chunks to the workers and each result to `ctx.accept`, keeping the
+ * stream's chunk list in order. The first failure is kept in `failure` and passed to `onFailure`.
+ */
+function sealing(ctx: StreamContext, onFailure: (err: unknown) => void = () => undefined) {
+  const refs: ChunkRef[] = [];
+  const state = { refs, failure: undefined as unknown };
+  const fail = (err: unknown) => {
+    if (state.failure !== undefined) return;
+    state.failure = err;
+    onFailure(err);
+  };
+  return Object.assign(state, {
+    /** Seals the chunks `ranges` (flat [start, end, …]) of `target`, in stream order after those before. */
+    seal(target: SealTarget, ranges: number[]): void {
+      const at = refs.length;
+      refs.length += ranges.length / 2;
+      target.seals.push(
+        ctx.pool
+          .seal({ segment: target.buffer, ranges, keys: ctx.keys, known: ctx.known.current(), level: ctx.level })
+          .then(async (result) => {
+            for (const [i, chunk] of sealedChunks(result, target.buffer, ranges).entries()) {
+              refs[at + i] = { id: Buffer.from(chunk.id), rawLength: chunk.rawLength };
+              await ctx.accept(chunk, 0);
+            }
+          })
+          .catch(fail),
+      );
+    },
+    /** No more chunks go into `target`: `free` runs once its seal tasks are done. */
+    close(target: SealTarget, free: () => void): void {
+      const seals = target.seals;
+      target.seals = [];
+      target.busy = Promise.all(seals).then(free);
+    },
+  });
+}
+
+/** A file descriptor to read to its end: a pipe (stdin) or a file. The caller keeps it open until the stream is done. */
+export interface FdSource {
+  fd: number;
+}
+
+export function isFdSource(source: unknown): source is FdSource {
+  return typeof source === "object" && source !== null && typeof (source as FdSource).fd === "number";
+}
+
+/**
+ * Runs a file descriptor's bytes through the pipeline; returns its chunk list in order. A thread of
+ * its own reads and cuts (fd-reader.ts), into the same kind of segments as chunkStream; the engine
+ * thread only passes batches on. The chunks are the same as chunkStream would find.
+ *
+ * A blocking read cannot be interrupted: after a failure or a cancellation the reader thread ends
+ * at its next read's return, so a writer that neither writes nor closes keeps it alive.
+ */
+export async function chunkFdStream(source: FdSource, ctx: StreamContext): Promise<ChunkRef[]> {
+  const headroom = ctx.params.max;
+  const targets: SealTarget[] = Array.from({ length: RING }, () => ({ buffer: new SharedArrayBuffer(headroom + FILL_BYTES), seals: [], busy: Promise.resolve() }));
+  const control = new Int32Array(new SharedArrayBuffer(4 * (RING + 1)));
+  control.fill(SEGMENT_FREE, 0, RING);
+  const stopReader = () => {
+    Atomics.store(control, RING, 1);
+    for (let i = 0; i <= RING; i++) Atomics.notify(control, i);
+  };
+  let reject: (err: unknown) => void = () => undefined;
+  const sealer = sealing(ctx, (err) => reject(err));
+  const init: FdReaderInit = { fd: source.fd, segments: targets.map((t) => t.buffer), control: control.buffer as SharedArrayBuffer, headroom, seed: ctx.seed, params: ctx.params, batchBytes: BATCH_BYTES };
+  const reader = startThread("fd-reader", init);
+  const onAbort = () => sealer.failure === undefined && reject(ctx.signal!.reason);
+  try {
+    await new Promise<void>((resolve, fail) => {
+      reject = fail;
+      if (ctx.signal?.aborted) return fail(ctx.signal.reason);
+      ctx.signal?.addEventListener("abort", onAbort, { once: true });
+      reader.on("message", (m: FdReaderMessage) => {
+        if (m.type === "error") return fail(new Error(`reading the stream failed: ${m.message}`));
+        ctx.onRead(m.read);
+        if (m.type === "seal") sealer.seal(targets[m.slot]!, m.ranges);
+        else if (m.type === "close") {
+          const slot = m.slot;
+          sealer.close(targets[slot]!, () => {
+            Atomics.store(control, slot, SEGMENT_FREE);
+            Atomics.notify(control, slot);
+          });
+        } else resolve();
+      });
+      reader.once("error", fail);
+      reader.once("exit", (code) => fail(new Error(`the stream's reader thread stopped (exit code ${code}) before the end`)));
+    });
+  } catch (err) {
+    stopReader();
+    throw err;
+  } finally {
+    ctx.signal?.removeEventListener("abort", onAbort);
+    // Never leave workers writing results into a stream that is gone.
+    await Promise.all(targets.flatMap((t) => [t.busy, ...t.seals]));
+  }
+  if (sealer.failure !== undefined) throw sealer.failure;
+  return sealer.refs;
+}
+
 /** Runs one stream through the pipeline; returns its chunk list in order. */
 export async function chunkStream(source: AsyncIterable<Uint8Array>, ctx: StreamContext): Promise<ChunkRef[]> {
   const headroom = ctx.params.max;
   const ring = Array.from({ length: RING }, () => newSegment(headroom));
   const cutter = createStreamCutter(ctx.seed, ctx.params);
-  const refs: ChunkRef[] = [];
-  let failure: unknown;
-  const fail = (err: unknown) => {
-    failure ??= err;
-  };
+  const sealer = sealing(ctx);
 
   const takeFree = async (): Promise<Segment> => {
     for (;;) {
-      if (failure !== undefined) throw failure;
+      if (sealer.failure !== undefined) throw sealer.failure;
       const free = ring.find((s) => !s.inUse);
       if (free) {
         free.inUse = true;
@@ -187,38 +288,22 @@ export async function chunkStream(source: AsyncIterable<Uint8Array>, ctx: Stream
       ranges.push(from, end);
       from = end;
     }
-    const at = refs.length;
-    refs.length += ends.length;
     ends = [];
     batchStart = chunkStart;
-    const target = seg;
-    target.seals.push(
-      ctx.pool
-        .seal({ segment: target.buffer, ranges, keys: ctx.keys, known: ctx.known.current(), level: ctx.level })
-        .then(async (result) => {
-          for (const [i, chunk] of sealedChunks(result, target.buffer, ranges).entries()) {
-            refs[at + i] = { id: Buffer.from(chunk.id), rawLength: chunk.rawLength };
-            await ctx.accept(chunk, 0);
-          }
-        })
-        .catch(fail),
-    );
+    sealer.seal(seg, ranges);
   };
 
   /** No more chunks go into `seg`: it is free again once its seal tasks are done. */
-  const close = (closing: Segment) => {
-    const seals = closing.seals;
-    closing.seals = [];
-    closing.busy = Promise.all(seals).then(() => {
+  const close = (closing: Segment) =>
+    sealer.close(closing, () => {
       closing.inUse = false;
       closing.release();
     });
-  };
 
   try {
     for await (const batch of pieceBatches(source)) {
       if (ctx.signal?.aborted) throw ctx.signal.reason;
-      if (failure !== undefined) throw failure;
+      if (sealer.failure !== undefined) throw sealer.failure;
       for (const piece of batch) {
         for (let offset = 0; offset < piece.length; ) {
           if (seg.end === seg.bytes.length) {
@@ -259,6 +344,6 @@ export async function chunkStream(source: AsyncIterable<Uint8Array>, ctx: Stream
     close(seg);
     await Promise.all(ring.map((s) => s.busy));
   }
-  if (failure !== undefined) throw failure;
-  return refs;
+  if (sealer.failure !== undefined) throw sealer.failure;
+  return sealer.refs;
 }

@@ -1,5 +1,6 @@
 // The messages between the engine thread and the transfer workers. Data to chunk and seal lives
 // in SharedArrayBuffer segments, so workers read it in place.
+import type { ChunkerParams } from "../repo/chunker";
 import type { KnownSetView } from "./known-set";
 
 export interface WorkerKeys {
@@ -67,3 +68,32 @@ export interface HashTask {
 }
 
 export type TransferTask = SealTask | OpenTask | HashTask;
+
+/**
+ * What the fd reader thread (fd-reader.ts) starts with. `control` holds one Int32 per segment
+ * (SEGMENT_FREE or SEGMENT_TAKEN) and the abort flag after them.
+ */
+export interface FdReaderInit {
+  fd: number;
+  segments: SharedArrayBuffer[];
+  control: SharedArrayBuffer;
+  headroom: number;
+  seed: Uint8Array;
+  params: ChunkerParams;
+  batchBytes: number;
+}
+
+export const SEGMENT_FREE = 1;
+export const SEGMENT_TAKEN = 0;
+
+/**
+ * From the fd reader to the engine, in stream order. `read` is the bytes read since the previous
+ * message. "seal": complete chunks `ranges` (flat [start, end, …]) in segment `slot`; "close": no
+ * more chunks will be in `slot` (its unfinished last chunk was copied out), so it is free once its
+ * seal tasks are done; "end": the source ended and every chunk was sent.
+ */
+export type FdReaderMessage =
+  | { type: "seal"; slot: number; ranges: number[]; read: number }
+  | { type: "close"; slot: number; read: number }
+  | { type: "end"; read: number }
+  | { type: "error"; message: string; code?: string };

@@ -2,8 +2,8 @@
 // are bit-identical; shifted data deduplicates; an incremental backup uploads only new chunks; a
 // wrong password, a corrupted pack and a truncated pack are reported; a backup killed with SIGKILL
 // leaves no snapshot and its uploaded packs are reused; a MinIO restart mid-upload is ridden out.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { closeSync, constants, mkdtempSync, openSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -18,6 +18,7 @@ import { verifyRepository } from "../../main/repo/verify";
 import { backupStream, BackupSession, BackupCancelledError } from "../../main/transfer/backup";
 import { closeTransferPool } from "../../main/transfer/pool";
 import { restoreChunks } from "../../main/transfer/restore";
+import type { SnapshotStream } from "../../main/repo/format";
 import { collect, fromBuffer, pseudoRandom, pseudoText, sha256Of } from "../support/data";
 import { startAzurite, startMinio, type AzuriteServer, type MinioServer } from "../support/objectstores";
 import { waitFor } from "../support/proc";
@@ -207,6 +208,82 @@ describe("failures", () => {
     expect(await repo.listSnapshots()).toEqual([]);
     // The lock is released: another backup can start at once.
     await (await BackupSession.start(repo)).abort();
+  });
+});
+
+describe("file-descriptor sources, read and cut by a thread of their own", () => {
+  let repo: Repository;
+  let config: LocationConfig;
+  let dir: string;
+  let file: string;
+  let data: Buffer;
+  let viaStream: SnapshotStream;
+
+  beforeAll(async () => {
+    config = await locationConfig("folder");
+    repo = await Repository.init(openLocation(config), "pw", { kdf: FAST_KDF, packSize: 4 * MiB });
+    dir = mkdtempSync(join(tmpdir(), "lifeboat-fd-"));
+    folders.push(dir);
+    file = join(dir, "data.bin");
+    data = await collect(mixed(40 * MiB, "fd"));
+    writeFileSync(file, data);
+    viaStream = (await backupStream(repo, "data", fromBuffer(data))).streams[0]!;
+  });
+
+  /** A FIFO opened non-blocking (as Node leaves stdin), with `writer` (a shell command) writing into it. */
+  async function fifoWith(writer: string) {
+    const path = join(dir, `fifo-${bucketSeq++}`);
+    execFileSync("mkfifo", [path]);
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    // The writer says when its end is open: a FIFO without a writer reads as ended.
+    const child = spawn("bash", ["-c", `exec 3>"$0"; echo open; ${writer} >&3`, path], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise((resolve) => child.stdout.once("data", resolve));
+    return { fd, child, close: () => closeSync(fd) };
+  }
+
+  test("a pipe on stdin, a file and a non-blocking FIFO give exactly the chunks a stream gives", async () => {
+    // stdin of another process: Node makes it non-blocking; the reader opens the pipe again, blocking.
+    const child = spawn("bash", ["-c", `cat "$0" | "$1" --import tsx test/support/backup-child.ts`, file, process.execPath], {
+      env: { ...process.env, LB_LOCATION: JSON.stringify(config), LB_PASSWORD: "pw", LB_SOURCE: "stdin" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    expect(await new Promise((r) => child.on("exit", r)), out).toBe(0);
+    const piped = await repo.readSnapshot(/committed (\w+)/.exec(out)![1]!);
+
+    const fd = openSync(file, "r");
+    const fromFile = await backupStream(repo, "data", { fd }).finally(() => closeSync(fd));
+
+    const fifo = await fifoWith(`cat "${file}"`);
+    const fromFifo = await backupStream(repo, "data", { fd: fifo.fd }).finally(fifo.close);
+
+    for (const snap of [piped, fromFile, fromFifo]) {
+      expect(snap.summary.newBytes).toBe(0);
+      // The same chunk list, so the same list blobs.
+      expect(snap.streams[0]).toEqual(viaStream);
+    }
+    expect((await collect(restoreChunks(repo, fromFifo.streams[0]!))).equals(data)).toBe(true);
+  });
+
+  test("a descriptor that cannot be read fails with the reason and commits nothing", async () => {
+    const before = (await repo.listSnapshots()).length;
+    const fd = openSync(dir, "r");
+    await expect(backupStream(repo, "data", { fd }).finally(() => closeSync(fd))).rejects.toThrow(/reading the stream failed: EISDIR/);
+    expect((await repo.listSnapshots()).length).toBe(before);
+  });
+
+  test("cancelling a backup of a descriptor stops its reader and commits nothing", async () => {
+    const before = (await repo.listSnapshots()).length;
+    const fifo = await fifoWith("cat /dev/urandom");
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    await expect(backupStream(repo, "endless", { fd: fifo.fd }, { signal: controller.signal })).rejects.toBeInstanceOf(BackupCancelledError);
+    fifo.child.kill();
+    fifo.close();
+    expect((await repo.listSnapshots()).length).toBe(before);
+    await (await BackupSession.start(repo)).abort(); // the lock was released
   });
 });
 
