@@ -48,6 +48,38 @@ const GOALS: Partial<Record<`${Ratio["metric"]}:${Ratio["peer"]}`, { op: ">=" | 
 /** Lifeboat's absolute goal: peak RSS of a backup. */
 export const RSS_GOAL_BYTES = 300 * MB;
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * One run per tool and target from several rounds: the median of each time and of the repository
+ * size, the largest peak RSS (a ceiling is a worst case), and verified only if every restore was.
+ */
+export function medianOfRounds(rounds: RunMetrics[][]): RunMetrics[] {
+  const first = rounds[0] ?? [];
+  return first.map((run) => {
+    const same = rounds.map((round) => round.find((r) => r.tool === run.tool && r.target === run.target)).filter((r): r is RunMetrics => r !== undefined);
+    const mid = (pick: (r: RunMetrics) => number | undefined) => {
+      const values = same.map(pick).filter((v): v is number => v !== undefined);
+      return values.length ? median(values) : undefined;
+    };
+    return {
+      ...run,
+      backupSeconds: mid((r) => r.backupSeconds)!,
+      incrementalSeconds: mid((r) => r.incrementalSeconds)!,
+      restoreSeconds: mid((r) => r.restoreSeconds)!,
+      repositoryBytes: mid((r) => r.repositoryBytes)!,
+      backupPeakRssBytes: Math.max(...same.map((r) => r.backupPeakRssBytes)),
+      restorePeakRssBytes: Math.max(...same.map((r) => r.restorePeakRssBytes)),
+      restoreVerified: same.every((r) => r.restoreVerified),
+      ...(run.tool === "lifeboat" ? { engineBackupSeconds: mid((r) => r.engineBackupSeconds), engineIncrementalSeconds: mid((r) => r.engineIncrementalSeconds), engineRestoreSeconds: mid((r) => r.engineRestoreSeconds) } : {}),
+    };
+  });
+}
+
 /** Lifeboat's run with its times taken inside the engine, when the child reported them. */
 export function engineTimed(run: RunMetrics): RunMetrics {
   return {

@@ -3,6 +3,7 @@
 //   --size 1GiB                     dataset size [BENCH_SIZE]
 //   --targets folder,minio          [BENCH_TARGETS]
 //   --tools lifeboat,restic,kopia   [BENCH_TOOLS]
+//   --rounds 3                      rounds, each with fresh repositories; figures are medians [BENCH_ROUNDS]
 // Prints a table per target and writes bench/results/latest.json. Everything it creates (temp dir,
 // MinIO, buckets) is removed at the end, also when it fails or is interrupted.
 import { execFileSync, spawn } from "node:child_process";
@@ -20,7 +21,7 @@ import { paths } from "../scripts/testenv/pins";
 import { startMinio, type MinioServer } from "../test/support/objectstores";
 import { generateDataset, GiB, modifyDataset, parseSize, tarDigest } from "./dataset";
 import { bucketSize, folderSize, kopia, KOPIA_COMPRESSION, killRunning, measure, onCommandStart, restic, RESTIC, versionOf, type BackupResult, type Measured, type Target, type TargetKind, type ToolName, type ToolRunner } from "./peers";
-import { formatReport, mbps, ratios, RSS_GOAL_BYTES, type RunMetrics } from "./report";
+import { formatReport, mbps, medianOfRounds, ratios, RSS_GOAL_BYTES, type RunMetrics } from "./report";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, "..");
@@ -37,10 +38,13 @@ function listOption<T extends string>(value: string | undefined, allowed: T[], w
 
 function options() {
   const { values } = parseArgs({
-    options: { size: { type: "string" }, targets: { type: "string" }, tools: { type: "string" } },
+    options: { size: { type: "string" }, targets: { type: "string" }, tools: { type: "string" }, rounds: { type: "string" } },
     strict: true,
   });
+  const rounds = Number(values.rounds ?? process.env.BENCH_ROUNDS ?? "3");
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number ≥ 1, not "${values.rounds ?? process.env.BENCH_ROUNDS}"`);
   return {
+    rounds,
     size: parseSize(values.size ?? process.env.BENCH_SIZE ?? "1GiB"),
     targets: listOption(values.targets ?? process.env.BENCH_TARGETS, TARGETS, "target"),
     tools: listOption(values.tools ?? process.env.BENCH_TOOLS, TOOLS, "tool"),
@@ -213,8 +217,8 @@ async function main(): Promise<void> {
   try {
     log(`generating the dataset in ${tmp}/data`);
     const data = await generateDataset(join(tmp, "data"), opts.size);
-    const initial = await tarDigest(data.dir);
-    log(`dataset: ${data.files.length} files, tar stream ${initial.bytes} bytes, sha256 ${initial.sha256.slice(0, 16)}…`);
+    const original = await tarDigest(data.dir);
+    log(`dataset: ${data.files.length} files, tar stream ${original.bytes} bytes, sha256 ${original.sha256.slice(0, 16)}…`);
 
     if (opts.targets.includes("minio")) {
       minio = await startMinio();
@@ -222,82 +226,101 @@ async function main(): Promise<void> {
       log(`MinIO at ${minio.endpoint}`);
     }
 
-    const runners: ToolRunner[] = [];
-    for (const kind of opts.targets) {
-      for (const tool of opts.tools) {
-        const home = join(tmp, "homes", `${kind}-${tool}`);
-        let target: Target;
-        if (kind === "folder") {
-          const path = join(tmp, "repos", tool);
-          mkdirSync(path, { recursive: true });
-          target = { kind, path };
-        } else {
-          const bucket = `bench-${tool}`;
-          await createBucket(minio!, bucket);
-          target = { kind, endpoint: minio!.endpoint, region: minio!.region, bucket, accessKey: minio!.accessKey, secretKey: minio!.secretKey };
+    /** Fresh repositories for every tool on every target, for one round; the tools take turns going first. */
+    const runnersFor = async (round: number): Promise<ToolRunner[]> => {
+      const runners: ToolRunner[] = [];
+      const order = opts.tools.map((_, i) => opts.tools[(i + round) % opts.tools.length]!);
+      for (const kind of opts.targets) {
+        for (const tool of order) {
+          const home = join(tmp, "homes", `${round}-${kind}-${tool}`);
+          let target: Target;
+          if (kind === "folder") {
+            const path = join(tmp, "repos", `${round}-${tool}`);
+            mkdirSync(path, { recursive: true });
+            target = { kind, path };
+          } else {
+            const bucket = `bench-${round}-${tool}`;
+            await createBucket(minio!, bucket);
+            target = { kind, endpoint: minio!.endpoint, region: minio!.region, bucket, accessKey: minio!.accessKey, secretKey: minio!.secretKey };
+          }
+          runners.push(tool === "lifeboat" ? lifeboat(target, home) : tool === "restic" ? restic(target, home) : kopia(kopiaBin, target, home));
         }
-        runners.push(tool === "lifeboat" ? lifeboat(target, home) : tool === "restic" ? restic(target, home) : kopia(kopiaBin, target, home));
       }
-    }
+      return runners;
+    };
 
-    // Phase 1: every tool's first backup of the original data. Phase 2, after 1% of the data
-    // changed: every tool's incremental backup, a restore of it, and the repository's size.
-    const first = new Map<ToolRunner, { result: BackupResult; phase: Phase }>();
-    for (const r of runners) {
-      log(`${r.tool} on ${r.target.kind}: init, backup`);
-      await r.init();
-      settle();
-      const before = load();
-      const result = await r.backup(data.dir);
-      first.set(r, { result, phase: phase(initial.bytes, result, before) });
-      log(`  backup ${result.seconds.toFixed(2)} s (${mbps(initial.bytes, result.seconds).toFixed(1)} MB/s), peak RSS ${(result.peakRssBytes / 1e6).toFixed(0)} MB`);
-    }
-
-    const change = await modifyDataset(data, 0.01);
-    const changed = await tarDigest(data.dir);
-    log(`changed ${change.bytes} bytes (${((100 * change.bytes) / initial.bytes).toFixed(2)}%) in ${change.regions} regions of ${change.files} files; tar stream ${changed.bytes} bytes`);
-
-    const runs: RunMetrics[] = [];
+    // Every round: phase 1, every tool's first backup of the data; phase 2, after 1% of the data
+    // changed, every tool's incremental backup, a restore of it, and the repository's size. The
+    // machine's speed varies from minute to minute (by 15% for the same run here), so the report
+    // takes each figure's median over the rounds.
+    const rounds: RunMetrics[][] = [];
     const detail: unknown[] = [];
-    for (const r of runners) {
-      log(`${r.tool} on ${r.target.kind}: incremental backup, restore`);
-      settle();
-      const beforeInc = load();
-      const inc = await r.backup(data.dir);
-      log(`  incremental ${inc.seconds.toFixed(2)} s, peak RSS ${(inc.peakRssBytes / 1e6).toFixed(0)} MB`);
-      settle();
-      const beforeRestore = load();
-      const restored: LifeboatMeasured = await r.restore(inc.snapshot);
-      const verified = restored.sha256 === changed.sha256;
-      log(`  restore ${restored.seconds.toFixed(2)} s (${mbps(changed.bytes, restored.seconds).toFixed(1)} MB/s), ${verified ? "sha256 matches the tar" : "SHA-256 MISMATCH"}`);
-      const size = await r.repositorySize();
-      const b1 = first.get(r)!;
-      runs.push({
-        tool: r.tool,
-        target: r.target.kind,
-        streamBytes: initial.bytes,
-        backupSeconds: b1.result.seconds,
-        incrementalSeconds: inc.seconds,
-        restoreSeconds: restored.seconds,
-        repositoryBytes: size.bytes,
-        backupPeakRssBytes: Math.max(b1.result.peakRssBytes, inc.peakRssBytes),
-        restorePeakRssBytes: restored.peakRssBytes,
-        restoreVerified: verified,
-        ...(r.tool === "lifeboat" ? { engineBackupSeconds: b1.result.engineSeconds, engineIncrementalSeconds: inc.engineSeconds, engineRestoreSeconds: restored.engineSeconds } : {}),
-      });
-      detail.push({
-        tool: r.tool,
-        target: r.target.kind,
-        backup: b1.phase,
-        incremental: phase(changed.bytes, inc, beforeInc),
-        restore: { ...phase(changed.bytes, restored, beforeRestore), sha256: restored.sha256, bytes: verified ? changed.bytes : undefined, verified },
-        repository: size,
-      });
+    const changes: unknown[] = [];
+    for (let round = 0; round < opts.rounds; round++) {
+      if (opts.rounds > 1) log(`round ${round + 1} of ${opts.rounds}`);
+      const runners = await runnersFor(round);
+      const initial = round === 0 ? original : await tarDigest(data.dir);
+      const first = new Map<ToolRunner, { result: BackupResult; phase: Phase }>();
+      for (const r of runners) {
+        log(`${r.tool} on ${r.target.kind}: init, backup`);
+        await r.init();
+        settle();
+        const before = load();
+        const result = await r.backup(data.dir);
+        first.set(r, { result, phase: phase(initial.bytes, result, before) });
+        log(`  backup ${result.seconds.toFixed(2)} s (${mbps(initial.bytes, result.seconds).toFixed(1)} MB/s), peak RSS ${(result.peakRssBytes / 1e6).toFixed(0)} MB`);
+      }
+
+      const change = await modifyDataset(data, 0.01, round === 0 ? undefined : `lifeboat-bench:change:${round}`);
+      const changed = await tarDigest(data.dir);
+      changes.push({ ...change, tarBytes: changed.bytes, tarSha256: changed.sha256 });
+      log(`changed ${change.bytes} bytes (${((100 * change.bytes) / initial.bytes).toFixed(2)}%) in ${change.regions} regions of ${change.files} files; tar stream ${changed.bytes} bytes`);
+
+      const runs: RunMetrics[] = [];
+      for (const r of runners) {
+        log(`${r.tool} on ${r.target.kind}: incremental backup, restore`);
+        settle();
+        const beforeInc = load();
+        const inc = await r.backup(data.dir);
+        log(`  incremental ${inc.seconds.toFixed(2)} s, peak RSS ${(inc.peakRssBytes / 1e6).toFixed(0)} MB`);
+        settle();
+        const beforeRestore = load();
+        const restored: LifeboatMeasured = await r.restore(inc.snapshot);
+        const verified = restored.sha256 === changed.sha256;
+        log(`  restore ${restored.seconds.toFixed(2)} s (${mbps(changed.bytes, restored.seconds).toFixed(1)} MB/s), ${verified ? "sha256 matches the tar" : "SHA-256 MISMATCH"}`);
+        const size = await r.repositorySize();
+        const b1 = first.get(r)!;
+        runs.push({
+          tool: r.tool,
+          target: r.target.kind,
+          streamBytes: initial.bytes,
+          backupSeconds: b1.result.seconds,
+          incrementalSeconds: inc.seconds,
+          restoreSeconds: restored.seconds,
+          repositoryBytes: size.bytes,
+          backupPeakRssBytes: Math.max(b1.result.peakRssBytes, inc.peakRssBytes),
+          restorePeakRssBytes: restored.peakRssBytes,
+          restoreVerified: verified,
+          ...(r.tool === "lifeboat" ? { engineBackupSeconds: b1.result.engineSeconds, engineIncrementalSeconds: inc.engineSeconds, engineRestoreSeconds: restored.engineSeconds } : {}),
+        });
+        detail.push({
+          round,
+          tool: r.tool,
+          target: r.target.kind,
+          backup: b1.phase,
+          incremental: phase(changed.bytes, inc, beforeInc),
+          restore: { ...phase(changed.bytes, restored, beforeRestore), sha256: restored.sha256, bytes: verified ? changed.bytes : undefined, verified },
+          repository: size,
+        });
+      }
+      rounds.push(runs);
     }
+    const runs = medianOfRounds(rounds);
 
     const loadEnd = load();
     const report = formatReport(runs);
     const notes = [
+      ...(opts.rounds > 1 ? [`Each figure is the median of ${opts.rounds} rounds (peak RSS: the largest); every round has fresh repositories, its own 1% change, and a different tool going first. Every round's figures are in the JSON.`] : []),
       `MB = 10^6 bytes. backup MB/s = tar stream bytes ÷ wall seconds of the whole pipeline \`tar | tool\` (tar included; for Lifeboat also Node's start-up; Lifeboat runs bundled, as it ships).`,
       `restore MB/s: the stream written to /dev/null, the same for every tool; a second, untimed restore piped into OpenSSL checks its SHA-256.`,
       `Peak RSS: GNU time's %M (the kernel's ru_maxrss) of the tool's process; Lifeboat runs in a child Node process (worker threads included).`,
@@ -330,10 +353,10 @@ async function main(): Promise<void> {
     const json = {
       startedAt,
       finishedAt: new Date().toISOString(),
-      options: { sizeBytes: opts.size, targets: opts.targets, tools: opts.tools },
+      options: { sizeBytes: opts.size, targets: opts.targets, tools: opts.tools, rounds: opts.rounds },
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryBytes: totalmem(), loadavgStart: loadStart, loadavgEnd: loadEnd },
       versions,
-      dataset: { files: data.files.length, bytes: data.bytes, tarBytes: initial.bytes, tarSha256: initial.sha256, change: { ...change, tarBytes: changed.bytes, tarSha256: changed.sha256 } },
+      dataset: { files: data.files.length, bytes: data.bytes, tarBytes: original.bytes, tarSha256: original.sha256, changes },
       settings: {
         restic: "init --repository-version 2 (compression auto); backup --stdin --stdin-filename data.tar; dump <snapshot> /data.tar; --cache-dir per repository",
         kopia: `policy set --global --compression=${KOPIA_COMPRESSION}; maintenance set --enable-quick=false --enable-full=false; snapshot create --stdin-file=data.tar -; show <root>/data.tar; --config-file, --cache-directory, --log-dir per repository`,
@@ -342,6 +365,7 @@ async function main(): Promise<void> {
         rssGoalBytes: RSS_GOAL_BYTES,
       },
       runs,
+      rounds,
       ratios: ratios(runs),
       engineTimedRatios: ratios(runs, { engine: true }),
       detail,
