@@ -1,5 +1,6 @@
-// One stream through the transfer pipeline: read and cut (engine thread) → hash, compress, encrypt
-// (workers) → hand new blobs to the pack writer. Memory is bounded whatever the stream's size: data
+// One stream through the transfer pipeline: read and cut (the engine thread for a Node stream, a
+// thread of its own for a file descriptor) → hash, compress, encrypt (workers) → hand new blobs to
+// the pack writer. Memory is bounded whatever the stream's size: data
 // lives in a ring of three SharedArrayBuffer segments, and the reader waits for a free one
 // (backpressure). Workers write each new chunk's sealed payload over the chunk itself, so no other
 // buffer is needed.
@@ -12,6 +13,7 @@
 // end of the next one's headroom, so every chunk is contiguous in one segment.
 import { Readable } from "node:stream";
 import { createStreamCutter, type ChunkerParams } from "../repo/chunker";
+import { SegmentChunks } from "./segment-chunks";
 import type { ChunkRef, BlobType } from "../repo/format";
 import type { KnownSet } from "./known-set";
 import { startThread, type TransferPool } from "./pool";
@@ -273,25 +275,8 @@ export async function chunkStream(source: AsyncIterable<Uint8Array>, ctx: Stream
   };
 
   let seg = await takeFree();
-  /** Where the current, unfinished chunk starts in `seg`. */
-  let chunkStart = seg.start;
-  /** Complete chunks in `seg` not yet sent to the workers: they span [batchStart, ends[last]). */
-  let ends: number[] = [];
-  let batchStart = seg.start;
-
-  /** Sends the complete chunks found so far to the workers. */
-  const seal = () => {
-    if (ends.length === 0) return;
-    const ranges: number[] = [];
-    let from = batchStart;
-    for (const end of ends) {
-      ranges.push(from, end);
-      from = end;
-    }
-    ends = [];
-    batchStart = chunkStart;
-    sealer.seal(seg, ranges);
-  };
+  const chunks = new SegmentChunks(cutter, BATCH_BYTES, (ranges) => sealer.seal(seg, ranges));
+  chunks.begin(seg.start);
 
   /** No more chunks go into `seg`: it is free again once its seal tasks are done. */
   const close = (closing: Segment) =>
@@ -308,37 +293,25 @@ export async function chunkStream(source: AsyncIterable<Uint8Array>, ctx: Stream
         for (let offset = 0; offset < piece.length; ) {
           if (seg.end === seg.bytes.length) {
             // Full: the unfinished chunk moves to the next segment's headroom.
-            seal();
+            chunks.flush();
             const next = await takeFree();
-            const carried = seg.end - chunkStart;
-            next.bytes.set(seg.bytes.subarray(chunkStart, seg.end), headroom - carried);
+            const carried = seg.end - chunks.chunkStart;
+            next.bytes.set(seg.bytes.subarray(chunks.chunkStart, seg.end), headroom - carried);
             next.start = headroom - carried;
             close(seg);
             seg = next;
-            chunkStart = batchStart = seg.start;
+            chunks.begin(seg.start);
           }
           const n = Math.min(piece.length - offset, seg.bytes.length - seg.end);
           seg.bytes.set(piece.subarray(offset, offset + n), seg.end);
-          for (let from = offset; ; ) {
-            const end = cutter.next(piece, from, offset + n);
-            if (end < 0) break;
-            chunkStart = seg.end + (end - offset);
-            ends.push(chunkStart);
-            if (chunkStart - batchStart >= BATCH_BYTES) seal();
-            from = end;
-          }
+          chunks.scan(piece, offset, offset + n, seg.end);
           seg.end += n;
           offset += n;
         }
         ctx.onRead(piece.length);
       }
     }
-    // The stream's last chunk is whatever follows the last boundary.
-    if (seg.end > chunkStart) {
-      chunkStart = seg.end;
-      ends.push(chunkStart);
-    }
-    seal();
+    chunks.finish(seg.end);
   } finally {
     // Never leave workers writing results into a stream that is gone.
     close(seg);

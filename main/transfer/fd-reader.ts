@@ -10,6 +10,7 @@
 import { closeSync, openSync, readSync, readlinkSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { createStreamCutter } from "../repo/chunker";
+import { SegmentChunks } from "./segment-chunks";
 import { SEGMENT_FREE, SEGMENT_TAKEN, type FdReaderInit, type FdReaderMessage } from "./tasks";
 
 const init = workerData as FdReaderInit;
@@ -70,65 +71,40 @@ function readInto(fd: number, into: Uint8Array, at: number): number {
 
 function run(fd: number): void {
   const { headroom, batchBytes } = init;
-  const cutter = createStreamCutter(init.seed, init.params);
   let slot = 0;
   let seg = take(slot);
   let end = headroom;
-  /** Where the current, unfinished chunk starts; complete chunks not yet sent span [batchStart, ends[last]). */
-  let chunkStart = headroom;
-  let batchStart = headroom;
-  let ends: number[] = [];
+  /** Bytes read since the last message. */
   let read = 0;
-
-  const flush = () => {
-    if (ends.length === 0) return;
-    const ranges: number[] = [];
-    let from = batchStart;
-    for (const e of ends) {
-      ranges.push(from, e);
-      from = e;
-    }
+  const chunks = new SegmentChunks(createStreamCutter(init.seed, init.params), batchBytes, (ranges) => {
     post({ type: "seal", slot, ranges, read });
     read = 0;
-    ends = [];
-    batchStart = chunkStart;
-  };
+  });
+  chunks.begin(headroom);
 
   for (;;) {
     if (end === seg.length) {
       // Full: the unfinished chunk moves to the end of the next segment's headroom.
-      flush();
+      chunks.flush();
       const next = (slot + 1) % segments.length;
       const nextSeg = take(next);
-      const carried = end - chunkStart;
-      nextSeg.set(seg.subarray(chunkStart, end), headroom - carried);
+      const carried = end - chunks.chunkStart;
+      nextSeg.set(seg.subarray(chunks.chunkStart, end), headroom - carried);
       post({ type: "close", slot, read });
       read = 0;
       slot = next;
       seg = nextSeg;
-      chunkStart = batchStart = headroom - carried;
+      chunks.begin(headroom - carried);
       end = headroom;
     }
     const n = readInto(fd, seg, end);
     checkAbort();
     if (n === 0) break;
-    for (let from = end; ; ) {
-      const cut = cutter.next(seg, from, end + n);
-      if (cut < 0) break;
-      chunkStart = cut;
-      ends.push(cut);
-      if (cut - batchStart >= batchBytes) flush();
-      from = cut;
-    }
+    chunks.scan(seg, end, end + n, end);
     end += n;
     read += n;
   }
-  // The stream's last chunk is whatever follows the last boundary.
-  if (end > chunkStart) {
-    chunkStart = end;
-    ends.push(end);
-  }
-  flush();
+  chunks.finish(end);
   post({ type: "close", slot, read: 0 });
   post({ type: "end", read });
 }

@@ -15,6 +15,7 @@ import { KnownSet } from "../../main/transfer/known-set";
 import { ProgressMeter } from "../../main/transfer/progress";
 import { FifoRing, planReads } from "../../main/transfer/restore";
 import { pieceBatches } from "../../main/transfer/chunk-stream";
+import { SegmentChunks } from "../../main/transfer/segment-chunks";
 import { PassThrough, Readable } from "node:stream";
 
 const FAST_KDF = { N: 1024, r: 8, p: 1 };
@@ -90,6 +91,24 @@ describe("chunker", () => {
       expect(streamEnds(params, input, () => 1 + ((n = (n * 1103515245 + 12345) >>> 0) % largest))).toEqual(want);
     }
     expect(streamEnds(DEFAULT_CHUNKER, data, () => 65_536)).toEqual(chunkAll(chunker, data));
+  });
+
+  test("SegmentChunks batches consecutive chunks, with the whole cut's boundaries, at segment offsets", () => {
+    const params = { min: 1024, avg: 4096, max: 16_384 };
+    const at = 777; // where the data starts in its segment
+    const batches: number[][] = [];
+    const chunks = new SegmentChunks(createStreamCutter(seed, params), 20_000, (ranges) => batches.push(ranges));
+    chunks.begin(at);
+    for (let offset = 0; offset < data.length; offset += 5000) {
+      const to = Math.min(data.length, offset + 5000);
+      chunks.scan(data, offset, to, at + offset);
+    }
+    chunks.finish(at + data.length);
+    const flat = batches.flat();
+    expect(flat[0]).toBe(at);
+    for (let i = 1; i < flat.length - 1; i += 2) expect(flat[i + 1]).toBe(flat[i]); // each chunk starts where the last ended
+    expect(flat.filter((_, i) => i % 2 === 1).map((end) => end - at)).toEqual(chunkAll(createChunker(seed, params), data));
+    for (const batch of batches.slice(0, -1)) expect(batch.at(-1)! - batch[0]!).toBeGreaterThanOrEqual(20_000);
   });
 });
 
