@@ -194,8 +194,9 @@ export interface FdSource {
   fd: number;
 }
 
+/** A plain { fd }: a stream that has a descriptor (process.stdin, a file stream) is read as a stream. */
 export function isFdSource(source: unknown): source is FdSource {
-  return typeof source === "object" && source !== null && typeof (source as FdSource).fd === "number";
+  return typeof source === "object" && source !== null && typeof (source as FdSource).fd === "number" && !(Symbol.asyncIterator in source);
 }
 
 /**

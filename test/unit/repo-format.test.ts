@@ -14,7 +14,7 @@ import type { SnapshotManifest } from "../../main/repo/format";
 import { KnownSet } from "../../main/transfer/known-set";
 import { ProgressMeter } from "../../main/transfer/progress";
 import { FifoRing, planReads } from "../../main/transfer/restore";
-import { pieceBatches } from "../../main/transfer/chunk-stream";
+import { isFdSource, pieceBatches } from "../../main/transfer/chunk-stream";
 import { SegmentChunks } from "../../main/transfer/segment-chunks";
 import { PassThrough, Readable } from "node:stream";
 
@@ -91,6 +91,14 @@ describe("chunker", () => {
       expect(streamEnds(params, input, () => 1 + ((n = (n * 1103515245 + 12345) >>> 0) % largest))).toEqual(want);
     }
     expect(streamEnds(DEFAULT_CHUNKER, data, () => 65_536)).toEqual(chunkAll(chunker, data));
+  });
+
+  test("only a plain { fd } is read through its descriptor; a stream that has one is read as a stream", () => {
+    expect(isFdSource({ fd: 0 })).toBe(true);
+    const stream = Object.assign(Readable.from([Buffer.from("x")]), { fd: 0 });
+    expect(isFdSource(stream)).toBe(false);
+    expect(isFdSource(null)).toBe(false);
+    expect(isFdSource({ fd: "0" })).toBe(false);
   });
 
   test("SegmentChunks batches consecutive chunks, with the whole cut's boundaries, at segment offsets", () => {
