@@ -2,7 +2,7 @@
 // threads included: they live in this process) the same way as restic's and kopia's, untouched by
 // the driver. Run by bench/run.ts as:
 //   node --import tsx bench/lifeboat-child.ts init    <location JSON>
-//   node --import tsx bench/lifeboat-child.ts backup  <location JSON> <dataset dir | - for a tar on stdin>
+//   node --import tsx bench/lifeboat-child.ts backup  <location JSON> -   (a tar on stdin)
 //   node --import tsx bench/lifeboat-child.ts restore <location JSON> <snapshot id>   (the stream to stdout)
 // Password in LB_BENCH_PASSWORD; a JSON result line is written to the file named by LB_BENCH_RESULT.
 // Diagnostics on stderr: LB_BENCH_THREADS=1 (CPU time of each thread), LB_BENCH_MEM=1 (memory at the
@@ -14,13 +14,12 @@ import { Repository } from "../main/repo/repository";
 import { BackupSession } from "../main/transfer/backup";
 import { closeTransferPool } from "../main/transfer/pool";
 import { restoreChunks } from "../main/transfer/restore";
-import { tarStream } from "./dataset";
 
 const [mode, locationJson, arg] = process.argv.slice(2);
 const password = process.env.LB_BENCH_PASSWORD;
 const resultFile = process.env.LB_BENCH_RESULT;
 if (!mode || !locationJson || !password || !resultFile) {
-  throw new Error("usage: lifeboat-child.ts init|backup|restore <location JSON> [dataset dir | snapshot id], with LB_BENCH_PASSWORD and LB_BENCH_RESULT set");
+  throw new Error("usage: lifeboat-child.ts init|backup|restore <location JSON> [- (backup: a tar on stdin) | snapshot id], with LB_BENCH_PASSWORD and LB_BENCH_RESULT set");
 }
 // LB_BENCH_MEM=1: the engine thread's memory figures at the moment of the peak RSS.
 if (process.env.LB_BENCH_MEM) {
@@ -51,19 +50,17 @@ function finish(result: Record<string, unknown>): void {
   writeFileSync(resultFile!, `${JSON.stringify({ ...result, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
 }
 
-async function backup(dir: string): Promise<void> {
+async function backup(): Promise<void> {
   const started = performance.now();
   const repo = await Repository.open(location, password!);
-  // The tar on stdin is read from its file descriptor, as restic and kopia read it.
-  const tar = dir === "-" ? { stdout: { fd: 0 }, finished: Promise.resolve() } : tarStream(dir);
   const opened = performance.now();
   const session = await BackupSession.start(repo, { tags: { backup: "bench" } });
   const started2 = performance.now();
-  await session.addStream("data.tar", tar.stdout);
+  // The tar on stdin is read from its file descriptor, as restic and kopia read it.
+  await session.addStream("data.tar", { fd: 0 });
   const streamed = performance.now();
   const snap = await session.commit();
   if (process.env.LB_BENCH_PHASES) console.error(`open ${(opened - started).toFixed(0)} ms, session ${(started2 - opened).toFixed(0)} ms, stream ${(streamed - started2).toFixed(0)} ms, commit ${(performance.now() - streamed).toFixed(0)} ms`);
-  await tar.finished;
   const seconds = (performance.now() - started) / 1000;
   finish({ snapshot: snap.id, seconds, bytes: snap.streams[0]!.size, newBytes: snap.summary.newBytes, storedBytes: snap.summary.storedBytes });
 }
@@ -85,12 +82,12 @@ try {
   if (mode === "init") {
     await Repository.init(location, password);
     finish({});
-  } else if (mode === "backup" && arg) {
-    await backup(arg);
+  } else if (mode === "backup" && arg === "-") {
+    await backup();
   } else if (mode === "restore" && arg) {
     await restore(arg);
   } else {
-    throw new Error(`unknown mode "${mode}" or missing argument`);
+    throw new Error(`unknown mode "${mode}" or a wrong argument`);
   }
 } finally {
   await closeTransferPool();

@@ -1,9 +1,8 @@
 // One stream through the transfer pipeline: read and cut (the engine thread for a Node stream, a
 // thread of its own for a file descriptor) → hash, compress, encrypt (workers) → hand new blobs to
-// the pack writer. Memory is bounded whatever the stream's size: data
-// lives in a ring of three SharedArrayBuffer segments, and the reader waits for a free one
-// (backpressure). Workers write each new chunk's sealed payload over the chunk itself, so no other
-// buffer is needed.
+// the pack writer. Memory is bounded whatever the stream's size: data lives in a ring of three
+// SharedArrayBuffer segments, and the reader waits for a free one (backpressure). Workers write
+// each new chunk's sealed payload over the chunk itself, so no other buffer is needed.
 //
 // Chunk boundaries are found as the data is read, on the pieces the source hands over (plain memory,
 // which V8 scans at full speed), so sealing starts as soon as a batch of chunks is complete.
@@ -296,12 +295,9 @@ export async function chunkStream(source: AsyncIterable<Uint8Array>, ctx: Stream
             // Full: the unfinished chunk moves to the next segment's headroom.
             chunks.flush();
             const next = await takeFree();
-            const carried = seg.end - chunks.chunkStart;
-            next.bytes.set(seg.bytes.subarray(chunks.chunkStart, seg.end), headroom - carried);
-            next.start = headroom - carried;
+            next.start = chunks.carryInto(seg.bytes, seg.end, next.bytes, headroom);
             close(seg);
             seg = next;
-            chunks.begin(seg.start);
           }
           const n = Math.min(piece.length - offset, seg.bytes.length - seg.end);
           seg.bytes.set(piece.subarray(offset, offset + n), seg.end);

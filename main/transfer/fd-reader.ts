@@ -88,13 +88,11 @@ function run(fd: number): void {
       chunks.flush();
       const next = (slot + 1) % segments.length;
       const nextSeg = take(next);
-      const carried = end - chunks.chunkStart;
-      nextSeg.set(seg.subarray(chunks.chunkStart, end), headroom - carried);
+      chunks.carryInto(seg, end, nextSeg, headroom);
       post({ type: "close", slot, read });
       read = 0;
       slot = next;
       seg = nextSeg;
-      chunks.begin(headroom - carried);
       end = headroom;
     }
     const n = readInto(fd, seg, end);

@@ -23,6 +23,18 @@ export class SegmentChunks {
     this.ends = [];
   }
 
+  /**
+   * The segment `full` is full up to `end`: its unfinished chunk (shorter than the maximum) is copied
+   * to the end of `next`'s headroom, so every chunk stays contiguous, and `next` begins there.
+   * Returns where `next`'s data starts. Emit first: the batch belongs to the full segment.
+   */
+  carryInto(full: Uint8Array, end: number, next: Uint8Array, headroom: number): number {
+    const start = headroom - (end - this.chunkStart);
+    next.set(full.subarray(this.chunkStart, end), start);
+    this.begin(start);
+    return start;
+  }
+
   /** Cuts `data[from, to)`: bytes that sit at `at` onwards in the segment. */
   scan(data: Uint8Array, from: number, to: number, at: number): void {
     for (let i = from; ; ) {
