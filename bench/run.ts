@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import type { LocationConfig } from "../main/locations";
 import { paths } from "../scripts/testenv/pins";
+import { ENGINE_EXTERNALS } from "../scripts/engine-externals";
 import { startMinio, type MinioServer } from "../test/support/objectstores";
 import { generateDataset, GiB, modifyDataset, parseSize, tarDigest } from "./dataset";
 import { bucketSize, folderSize, kopia, KOPIA_COMPRESSION, killRunning, measure, onCommandStart, restic, RESTIC, versionOf, type BackupResult, type Measured, type Target, type TargetKind, type ToolName, type ToolRunner } from "./peers";
@@ -54,12 +55,12 @@ function options() {
 /**
  * Lifeboat is measured as it ships: bundled JavaScript (like the Electron build), not TypeScript
  * compiled on the fly by tsx, which would add start-up time and a larger heap the peers do not pay.
- * The bundle lives in bench/.build so the native zstd module resolves from node_modules.
+ * The bundle lives in bench/.build so the native modules resolve from node_modules.
  */
 const childBundle = join(here, ".build", "lifeboat-child.mjs");
 
 async function buildLifeboatChild(): Promise<void> {
-  const common: BuildOptions = { bundle: true, platform: "node", target: "node20", format: "esm", external: ["zstd-napi", "piscina"], logLevel: "warning",
+  const common: BuildOptions = { bundle: true, platform: "node", target: "node20", format: "esm", external: ENGINE_EXTERNALS, logLevel: "warning",
     banner: { js: "import { createRequire as __lbRequire } from 'node:module'; const require = __lbRequire(import.meta.url);" } };
   await esbuild({ ...common, entryPoints: [join(here, "lifeboat-child.ts")], outfile: childBundle });
   // The engine loads its thread scripts from beside the bundle (main/transfer/pool.ts, workerEntry).

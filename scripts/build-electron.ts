@@ -1,10 +1,10 @@
 // Bundles the Electron shell: main process as ESM (with the engine inside), preload as CommonJS
 // (a sandboxed preload cannot be an ES module). The renderer is built by vite into dist/renderer.
 import { build, type BuildOptions } from "esbuild";
+import { ENGINE_EXTERNALS } from "./engine-externals";
 
-// Left in node_modules (electron-builder ships production dependencies): zstd-napi is a native
-// Node-API module, and piscina starts its own worker script from beside itself.
-const common: BuildOptions = { bundle: true, platform: "node", target: "node22", sourcemap: true, external: ["electron", "zstd-napi", "piscina"], logLevel: "warning" };
+// Left in node_modules: electron-builder ships production dependencies.
+const common: BuildOptions = { bundle: true, platform: "node", target: "node22", sourcemap: true, external: ["electron", ...ENGINE_EXTERNALS], logLevel: "warning" };
 const esmRequire = { js: "import { createRequire as __lbRequire } from 'node:module'; const require = __lbRequire(import.meta.url);" };
 
 // Some dependencies still call require(); give the ESM bundles one.

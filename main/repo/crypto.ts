@@ -1,7 +1,9 @@
 // Repository cryptography (see FORMAT.md, "Keys" and "Encryption of objects"): AES-256-GCM with a
-// key derived per object, keyed HMAC-SHA256 content ids, and master keys wrapped by scrypt.
+// key derived per object, keyed content ids (BLAKE3, or HMAC-SHA256 in older repositories), and
+// master keys wrapped by scrypt.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
 import { hostname } from "node:os";
+import { Blake3Hasher } from "@napi-rs/blake-hash";
 
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
@@ -32,9 +34,28 @@ export function newMasterKeys(): MasterKeys {
   return { encryptionKey: randomBytes(32), idKey: randomBytes(32) };
 }
 
-/** A chunk's content id: keyed, so it reveals nothing about the content without the key. */
-export function contentId(idKey: Buffer, data: Uint8Array): Buffer {
-  return createHmac("sha256", idKey).update(data).digest();
+/**
+ * How a repository derives chunk ids (named in its config). Both are keyed, so an id reveals
+ * nothing about the content without the key. BLAKE3 hashes about twice as fast as SHA-256 even with
+ * the CPU's SHA extensions, and every byte of every backup and restore is hashed once.
+ */
+const CONTENT_ID_FUNCTIONS = {
+  // A Buffer view of the same memory (shared segments included): the binding's types take Buffers.
+  "blake3-keyed": (idKey: Buffer, data: Uint8Array) => Blake3Hasher.newKeyed(idKey).update(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).digestBuffer(),
+  "hmac-sha256": (idKey: Buffer, data: Uint8Array) => createHmac("sha256", idKey).update(data).digest(),
+};
+export type ContentIdAlgorithm = keyof typeof CONTENT_ID_FUNCTIONS;
+export const CONTENT_ID_ALGORITHMS = Object.keys(CONTENT_ID_FUNCTIONS) as ContentIdAlgorithm[];
+export const DEFAULT_CONTENT_ID: ContentIdAlgorithm = "blake3-keyed";
+
+export function isContentIdAlgorithm(name: unknown): name is ContentIdAlgorithm {
+  return typeof name === "string" && Object.hasOwn(CONTENT_ID_FUNCTIONS, name);
+}
+
+/** A chunk's content id under the repository's algorithm and id key (32 bytes). */
+export function contentId(algorithm: ContentIdAlgorithm, idKey: Buffer, data: Uint8Array): Buffer {
+  if (!isContentIdAlgorithm(algorithm)) throw new Error(`unknown content id algorithm ${String(algorithm)}`);
+  return CONTENT_ID_FUNCTIONS[algorithm](idKey, data);
 }
 
 const BLOB_LABEL = Buffer.from("lifeboat/v1/blob");

@@ -3,7 +3,14 @@ import { randomBytes } from "node:crypto";
 import { ID_BYTES } from "./crypto";
 
 export const REPOSITORY_FORMAT = "lifeboat-repository";
-export const REPOSITORY_VERSION = 1;
+/**
+ * Format versions this Lifeboat reads and writes. Version 2 lets the config choose how chunk ids are
+ * derived (BLAKE3 by default); version 1 always used HMAC-SHA256. A repository is written with the
+ * lowest version that describes it, so a Lifeboat that knows only version 1 refuses a BLAKE3
+ * repository instead of writing HMAC ids into it.
+ */
+export const REPOSITORY_VERSIONS = [1, 2] as const;
+export const REPOSITORY_VERSION = 2;
 
 export const keyOf = {
   version: () => "lifeboat-repository.json",
@@ -237,8 +244,8 @@ export function parseVersionFile(text: string): VersionFile {
     throw new FormatError("lifeboat-repository.json is not JSON");
   }
   if (v.format !== REPOSITORY_FORMAT) throw new FormatError(`not a Lifeboat repository (format "${String(v.format)}")`);
-  if (v.version !== REPOSITORY_VERSION) {
-    throw new FormatError(`repository format version ${String(v.version)} is not supported by this Lifeboat (supports ${REPOSITORY_VERSION})`);
+  if (!(REPOSITORY_VERSIONS as readonly unknown[]).includes(v.version)) {
+    throw new FormatError(`repository format version ${String(v.version)} is not supported by this Lifeboat (supports ${REPOSITORY_VERSIONS.join(" and ")})`);
   }
   return v as VersionFile;
 }

@@ -5,14 +5,15 @@ import { hostname } from "node:os";
 import type { Location } from "../locations/types";
 import { LocationError } from "../locations/types";
 import { CHUNKER_NAME, DEFAULT_CHUNKER, validateChunkerParams, type ChunkerParams } from "./chunker";
-import { DEFAULT_KDF, newMasterKeys, openObject, sealObject, unwrapMasterKeys, wrapMasterKeys, WrongPasswordError, type KeyFile, type MasterKeys } from "./crypto";
+import { DEFAULT_CONTENT_ID, DEFAULT_KDF, isContentIdAlgorithm, newMasterKeys, openObject, sealObject, unwrapMasterKeys, wrapMasterKeys, WrongPasswordError, type ContentIdAlgorithm, type KeyFile, type MasterKeys } from "./crypto";
 import { idOfKey, keyOf, parseVersionFile, PREFIX, randomId, REPOSITORY_FORMAT, REPOSITORY_VERSION, type SnapshotManifest, type VersionFile } from "./format";
 import { mapLimit } from "./concurrency";
+import type { WorkerKeys } from "../transfer/tasks";
 
 export interface RepositoryConfig {
   version: 1;
   chunker: { algorithm: typeof CHUNKER_NAME; seed: string } & ChunkerParams;
-  contentId: "hmac-sha256";
+  contentId: ContentIdAlgorithm;
   encryption: "aes-256-gcm";
   compression: { algorithm: "zstd"; level: number };
   packSize: number;
@@ -24,6 +25,8 @@ export interface InitOptions {
   chunker?: ChunkerParams;
   packSize?: number;
   compressionLevel?: number;
+  /** How chunk ids are derived; repositories made before BLAKE3 ids use hmac-sha256. */
+  contentId?: ContentIdAlgorithm;
   retentionDays?: number;
   /** scrypt cost; lower only in tests. */
   kdf?: { N: number; r: number; p: number };
@@ -54,6 +57,11 @@ export class Repository {
     return this.info.id;
   }
 
+  /** The keys and id algorithm the transfer workers seal and open blobs with. */
+  get workerKeys(): WorkerKeys {
+    return { encryptionKey: this.keys.encryptionKey, idKey: this.keys.idKey, contentId: this.config.contentId };
+  }
+
   get seed(): Buffer {
     return Buffer.from(this.config.chunker.seed, "base64");
   }
@@ -72,13 +80,14 @@ export class Repository {
     const config: RepositoryConfig = {
       version: 1,
       chunker: { algorithm: CHUNKER_NAME, seed: randomBytes(32).toString("base64"), ...chunker },
-      contentId: "hmac-sha256",
+      contentId: opts.contentId ?? DEFAULT_CONTENT_ID,
       encryption: "aes-256-gcm",
       compression: { algorithm: "zstd", level: opts.compressionLevel ?? 1 },
       packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
       ...(opts.retentionDays !== undefined ? { retentionDays: opts.retentionDays } : {}),
     };
-    const info: VersionFile = { format: REPOSITORY_FORMAT, version: REPOSITORY_VERSION, id: randomId(), created: new Date().toISOString() };
+    const version = config.contentId === "hmac-sha256" ? 1 : REPOSITORY_VERSION;
+    const info: VersionFile = { format: REPOSITORY_FORMAT, version, id: randomId(), created: new Date().toISOString() };
     const keyFile = await wrapMasterKeys(keys, password, opts.kdf ?? DEFAULT_KDF);
     // The version file goes last: a location with only some of these objects is not yet a repository.
     await location.put(keyOf.keyFile(randomId()), Buffer.from(JSON.stringify(keyFile, null, 2)));
@@ -112,6 +121,9 @@ export class Repository {
     const config = JSON.parse(openObject(keys, keyOf.config(), await location.get(keyOf.config())).toString("utf8")) as RepositoryConfig;
     if (config.version !== 1 || config.chunker.algorithm !== CHUNKER_NAME) {
       throw new RepositoryError("unsupported", `repository uses ${config.chunker.algorithm} (config version ${config.version}), which this Lifeboat cannot read`);
+    }
+    if (!isContentIdAlgorithm(config.contentId) || (info.version === 1 && config.contentId !== "hmac-sha256")) {
+      throw new RepositoryError("unsupported", `repository (format version ${info.version}) derives chunk ids with ${String(config.contentId)}, which this Lifeboat cannot read`);
     }
     return new Repository(location, keys, config, info);
   }

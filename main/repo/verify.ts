@@ -51,7 +51,7 @@ async function checkPack(repo: Repository, index: RepoIndex, pool: TransferPool,
   const indexed = index.pack(packId)?.blobs ?? [];
   if (indexed.length !== blobs.length) throw new Error(`header lists ${blobs.length} blobs, the index ${indexed.length}`);
   await pool.open({
-    keys: { encryptionKey: repo.keys.encryptionKey, idKey: repo.keys.idKey },
+    keys: repo.workerKeys,
     blobs: blobs.map((b) => ({ id: b.id, rawLength: b.rawLength, sealed: bytes.subarray(b.offset, b.offset + b.length) })),
   });
   return { blobs: blobs.length, bytes: bytes.length };

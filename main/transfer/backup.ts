@@ -88,7 +88,7 @@ export class BackupSession {
     const { keys, config } = this.repo;
     return {
       pool: this.pool,
-      keys: { encryptionKey: keys.encryptionKey, idKey: keys.idKey },
+      keys: this.repo.workerKeys,
       seed: this.repo.seed,
       params: config.chunker,
       level: config.compression.level,

@@ -127,7 +127,7 @@ async function fetchRead(repo: Repository, pool: TransferPool, read: Read, into?
   const buffer = bytes.buffer;
   const owned = buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength;
   try {
-    const keys = { encryptionKey: repo.keys.encryptionKey, idKey: repo.keys.idKey };
+    const keys = repo.workerKeys;
     if (!into) return await pool.open({ blobs, keys }, owned ? [buffer] : undefined);
     await pool.open({ blobs, keys, into }, owned ? [buffer] : undefined);
     let at = into.at;

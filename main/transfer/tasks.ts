@@ -1,11 +1,14 @@
 // The messages between the engine thread and the transfer workers. Data to chunk and seal lives
 // in SharedArrayBuffer segments, so workers read it in place.
 import type { ChunkerParams } from "../repo/chunker";
+import type { ContentIdAlgorithm } from "../repo/crypto";
 import type { KnownSetView } from "./known-set";
 
+/** What a worker needs to seal and open blobs: the master keys and how ids are derived. */
 export interface WorkerKeys {
   encryptionKey: Uint8Array;
   idKey: Uint8Array;
+  contentId: ContentIdAlgorithm;
 }
 
 /**

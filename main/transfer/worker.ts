@@ -5,7 +5,7 @@ import { BLOB_FRAME_BYTES, contentId, openBlobInto, sameBytes, sealBlobSplit, In
 import { createHash } from "node:crypto";
 import { move, transferableSymbol, valueSymbol } from "piscina";
 import { knownHas } from "./known-set";
-import type { OpenTask, SealResult, SealTask, TransferTask } from "./tasks";
+import type { OpenTask, SealResult, SealTask, TransferTask, WorkerKeys } from "./tasks";
 
 const codecs = new Map<number, ReturnType<typeof createBlobCodec>>();
 
@@ -15,7 +15,7 @@ function codec(level: number) {
   return c;
 }
 
-const masterKeys = (k: { encryptionKey: Uint8Array; idKey: Uint8Array }): MasterKeys => ({
+const masterKeys = (k: WorkerKeys): MasterKeys => ({
   encryptionKey: Buffer.from(k.encryptionKey),
   idKey: Buffer.from(k.idKey),
 });
@@ -37,7 +37,7 @@ function seal(task: SealTask): SealResult {
   for (let i = 0; i < count; i++) {
     const start = task.ranges[2 * i]!;
     const chunk = data.subarray(start, task.ranges[2 * i + 1]!);
-    const id = contentId(keys.idKey, chunk);
+    const id = contentId(task.keys.contentId, keys.idKey, chunk);
     result.ids.set(id, i * 32);
     result.rawLengths.push(chunk.length);
     if (task.known && knownHas(task.known, id)) {
@@ -80,7 +80,7 @@ function open(task: OpenTask): Uint8Array[] {
     });
     if (payload) c.decodePayloadInto(kind, payload, dst);
     // Decryption proves the blob is ours and intact; the id proves it is the chunk we asked for.
-    if (!sameBytes(contentId(keys.idKey, dst), b.id)) {
+    if (!sameBytes(contentId(task.keys.contentId, keys.idKey, dst), b.id)) {
       throw new IntegrityError(`blob ${Buffer.from(b.id).toString("hex").slice(0, 16)}: content does not match its id`);
     }
     return dst;

@@ -5,7 +5,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, test } from "vitest";
 import { sealedChunks } from "../../main/transfer/chunk-stream";
-import type { SealResult } from "../../main/transfer/tasks";
+import { contentId } from "../../main/repo/crypto";
+import type { SealResult, WorkerKeys } from "../../main/transfer/tasks";
 
 beforeAll(() => {
   execFileSync("node_modules/.bin/tsx", ["scripts/build-electron.ts"], { stdio: "pipe" });
@@ -54,25 +55,27 @@ test("the engine never imports electron", () => {
   expect(offenders).toEqual([]);
 });
 
-test("electron-builder ships the bundles and unpacks the native module", () => {
+test("electron-builder ships the bundles and unpacks the native modules", () => {
   const config = readFileSync("electron-builder.yml", "utf8");
   expect(config).toMatch(/^asar: true$/m);
   expect(config).toMatch(/^asarUnpack:\n(\s+- .*\n)*\s+- node_modules\/zstd-napi\/\*\*$/m);
+  expect(config).toMatch(/^asarUnpack:\n(\s+- .*\n)*\s+- node_modules\/@napi-rs\/blake-hash\*\/\*\*$/m);
   expect(config).toMatch(/^\s+- dist\/electron\/\*\*$/m);
   expect(config).toMatch(/^\s+- dist\/renderer\/\*\*$/m);
   for (const target of ["AppImage, deb", "nsis", "dmg"]) expect(config).toContain(`target: [${target}]`);
 });
 
-test("the bundled transfer worker runs: it seals and opens a chunk with the native zstd binding", async () => {
+test("the bundled transfer worker runs: it seals and opens a chunk with the native zstd and BLAKE3 bindings", async () => {
   const { Piscina } = await import("piscina");
   const pool = new Piscina({ filename: join(process.cwd(), "dist/electron/transfer-worker.mjs"), maxThreads: 1 });
   try {
-    const keys = { encryptionKey: Buffer.alloc(32, 1), idKey: Buffer.alloc(32, 2) };
+    const keys: WorkerKeys = { encryptionKey: Buffer.alloc(32, 1), idKey: Buffer.alloc(32, 2), contentId: "blake3-keyed" };
     const segment = new SharedArrayBuffer(64 * 1024);
     new Uint8Array(segment).fill(42);
     const ranges = [0, segment.byteLength];
     const result = (await pool.run({ op: "seal", segment, ranges, keys, known: null, level: 1 })) as SealResult;
     expect(result.lengths[0]).toBeLessThan(1000); // compressed
+    expect(Buffer.from(result.ids).equals(contentId("blake3-keyed", Buffer.alloc(32, 2), Buffer.alloc(64 * 1024, 42)))).toBe(true);
     // The sealed blob is its head, the payload written over the chunk, and its tail.
     const [chunk] = sealedChunks(result, segment, ranges);
     const sealed = Buffer.concat(chunk!.sealed!);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { openLocation, type LocationConfig } from "../../main/locations";
-import { IntegrityError } from "../../main/repo/crypto";
+import { IntegrityError, sealObject } from "../../main/repo/crypto";
 import { loadIndex } from "../../main/repo/repo-index";
 import { applyRetention, pruneRepository } from "../../main/repo/prune";
 import { Repository, RepositoryError } from "../../main/repo/repository";
@@ -18,7 +18,7 @@ import { verifyRepository } from "../../main/repo/verify";
 import { backupStream, BackupSession, BackupCancelledError } from "../../main/transfer/backup";
 import { closeTransferPool } from "../../main/transfer/pool";
 import { restoreChunks } from "../../main/transfer/restore";
-import type { SnapshotStream } from "../../main/repo/format";
+import { keyOf, type SnapshotStream } from "../../main/repo/format";
 import { collect, fromBuffer, pseudoRandom, pseudoText, sha256Of } from "../support/data";
 import { startAzurite, startMinio, type AzuriteServer, type MinioServer } from "../support/objectstores";
 import { waitFor } from "../support/proc";
@@ -321,6 +321,34 @@ describe("writers, keys and immutability", () => {
     await expect(Repository.open(repo.location, "old password")).rejects.toMatchObject({ code: "wrong-password" });
     const reopened = await Repository.open(repo.location, "new password");
     expect(await sha256Of(restoreChunks(reopened, snap.streams[0]!))).toBe(await sha256Of(pseudoRandom(3 * MiB, "pw")));
+  });
+
+  test("a repository with HMAC-SHA256 chunk ids (made before BLAKE3 ids) still backs up, deduplicates, restores and verifies", async () => {
+    const repo = await Repository.init(openLocation(await locationConfig("folder")), "pw", { kdf: FAST_KDF, contentId: "hmac-sha256" });
+    const first = await backupStream(repo, "d", mixed(8 * MiB, "hmac"));
+    const reopened = await Repository.open(repo.location, "pw");
+    expect(reopened.config.contentId).toBe("hmac-sha256");
+    expect(reopened.info.version).toBe(1); // what a Lifeboat from before BLAKE3 ids wrote and reads
+    const again = await backupStream(reopened, "d", mixed(8 * MiB, "hmac"));
+    expect(again.summary.newBytes).toBe(0);
+    expect(again.streams[0]!.lists).toEqual(first.streams[0]!.lists); // the same chunk list, so the same ids
+    expect(await sha256Of(restoreChunks(reopened, again.streams[0]!))).toBe(await sha256Of(mixed(8 * MiB, "hmac")));
+    expect((await verifyRepository(reopened)).problems).toEqual([]);
+    // A new repository derives other ids for the same data: BLAKE3 by default.
+    const blake = await Repository.init(openLocation(await locationConfig("folder")), "pw", { kdf: FAST_KDF });
+    expect(blake.config.contentId).toBe("blake3-keyed");
+    expect(blake.info.version).toBe(2); // a Lifeboat that reads only version 1 refuses it
+  });
+
+  test("a repository whose chunk ids this Lifeboat cannot derive is refused by name", async () => {
+    const repo = await Repository.init(openLocation(await locationConfig("folder")), "pw", { kdf: FAST_KDF });
+    const config = { ...repo.config, contentId: "sha3-keyed" };
+    await repo.location.put(keyOf.config(), sealObject(repo.keys, keyOf.config(), Buffer.from(JSON.stringify(config))));
+    await expect(Repository.open(repo.location, "pw")).rejects.toThrow(/derives chunk ids with sha3-keyed, which this Lifeboat cannot read/);
+    // A version-1 repository whose config claims BLAKE3 ids is refused too: version 1 means HMAC-SHA256.
+    await repo.location.put(keyOf.config(), sealObject(repo.keys, keyOf.config(), Buffer.from(JSON.stringify(repo.config))));
+    await repo.location.put(keyOf.version(), Buffer.from(JSON.stringify({ ...repo.info, version: 1 })));
+    await expect(Repository.open(repo.location, "pw")).rejects.toMatchObject({ code: "unsupported" });
   });
 
   test("prune keeps unreferenced packs younger than its safety margin, deletes them after", async () => {

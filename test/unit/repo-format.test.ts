@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { chunkAll, createChunker, createStreamCutter, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from "../../main/repo/chunker";
 import { createBlobCodec } from "../../main/repo/compression";
-import { contentId, IntegrityError, newMasterKeys, openBlob, openObject, sealBlob, sealObject, unwrapMasterKeys, wrapMasterKeys, WrongPasswordError } from "../../main/repo/crypto";
+import { CONTENT_ID_ALGORITHMS, contentId, IntegrityError, newMasterKeys, openBlob, openObject, sealBlob, sealObject, unwrapMasterKeys, wrapMasterKeys, WrongPasswordError } from "../../main/repo/crypto";
 import {
   decodeChunkList, decodeIndexSegment, decodePackHeader, encodeChunkList, encodeIndexSegment, encodePackHeader, FormatError,
   locatePackHeader, packTrailer, parseVersionFile,
@@ -125,18 +125,33 @@ describe("crypto", () => {
 
   test("blobs round-trip and are bound to their id", () => {
     const data = randomBytes(1000);
-    const id = contentId(keys.idKey, data);
+    const id = contentId("blake3-keyed", keys.idKey, data);
     const sealed = sealBlob(keys, id, [Uint8Array.of(0), data]);
     expect(openBlob(keys, id, sealed).subarray(1)).toEqual(data);
-    expect(() => openBlob(keys, contentId(keys.idKey, Buffer.from("other")), sealed)).toThrow(IntegrityError);
+    expect(() => openBlob(keys, contentId("blake3-keyed", keys.idKey, Buffer.from("other")), sealed)).toThrow(IntegrityError);
     const tampered = Buffer.from(sealed);
     tampered[20]! ^= 1;
     expect(() => openBlob(keys, id, tampered)).toThrow(/authentication failed/);
     expect(() => openBlob(keys, id, sealed.subarray(0, 10))).toThrow(/truncated/);
   });
 
-  test("content ids are keyed: another repository gets other ids for the same data", () => {
-    expect(contentId(keys.idKey, Buffer.from("x"))).not.toEqual(contentId(newMasterKeys().idKey, Buffer.from("x")));
+  test.each(CONTENT_ID_ALGORITHMS)("%s content ids are keyed: another repository gets other ids for the same data", (algorithm) => {
+    expect(contentId(algorithm, keys.idKey, Buffer.from("x"))).not.toEqual(contentId(algorithm, newMasterKeys().idKey, Buffer.from("x")));
+  });
+
+  test("content ids match the published test vectors (BLAKE3 keyed_hash, HMAC-SHA256 RFC 4231 case 2)", () => {
+    // BLAKE3's test_vectors.json: key "whats the Elvish word for friend", input i % 251 for i < len.
+    const key = Buffer.from("whats the Elvish word for friend");
+    const input = (len: number) => Buffer.from(Array.from({ length: len }, (_, i) => i % 251));
+    expect(contentId("blake3-keyed", key, input(0)).toString("hex")).toBe("92b2b75604ed3c761f9d6f62392c8a9227ad0ea3f09573e783f1498a4ed60d26");
+    expect(contentId("blake3-keyed", key, input(1025)).toString("hex")).toBe("357dc55de0c7e382c900fd6e320acc04146be01db6a8ce7210b7189bd664ea69");
+    // A view into shared memory (how workers hash chunks) hashes the same as a copy.
+    const shared = new Uint8Array(new SharedArrayBuffer(2000));
+    shared.set(input(1025), 7);
+    expect(contentId("blake3-keyed", key, shared.subarray(7, 7 + 1025))).toEqual(contentId("blake3-keyed", key, input(1025)));
+    expect(contentId("hmac-sha256", Buffer.from("Jefe"), Buffer.from("what do ya want for nothing?")).toString("hex")).toBe(
+      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+    );
   });
 
   test("named objects are bound to their name", () => {
@@ -179,7 +194,8 @@ describe("binary layouts", () => {
   test("the version file refuses other formats and versions", () => {
     expect(parseVersionFile('{"format":"lifeboat-repository","version":1,"id":"x","created":"y"}').id).toBe("x");
     expect(() => parseVersionFile('{"format":"restic"}')).toThrow(/not a Lifeboat repository/);
-    expect(() => parseVersionFile('{"format":"lifeboat-repository","version":9}')).toThrow(/version 9 is not supported/);
+    expect(parseVersionFile('{"format":"lifeboat-repository","version":2,"id":"x","created":"y"}').version).toBe(2);
+    expect(() => parseVersionFile('{"format":"lifeboat-repository","version":9}')).toThrow(/version 9 is not supported by this Lifeboat \(supports 1 and 2\)/);
     expect(() => parseVersionFile("nope")).toThrow(/not JSON/);
   });
 });
