@@ -8,7 +8,6 @@ import { CHUNKER_NAME, DEFAULT_CHUNKER, validateChunkerParams, type ChunkerParam
 import { DEFAULT_CONTENT_ID, DEFAULT_KDF, isContentIdAlgorithm, newMasterKeys, openObject, sealObject, unwrapMasterKeys, wrapMasterKeys, WrongPasswordError, type ContentIdAlgorithm, type KeyFile, type MasterKeys } from "./crypto";
 import { idOfKey, keyOf, parseVersionFile, PREFIX, randomId, REPOSITORY_FORMAT, REPOSITORY_VERSION, type SnapshotManifest, type VersionFile } from "./format";
 import { mapLimit } from "./concurrency";
-import type { WorkerKeys } from "../transfer/tasks";
 
 export interface RepositoryConfig {
   version: 1;
@@ -58,7 +57,7 @@ export class Repository {
   }
 
   /** The keys and id algorithm the transfer workers seal and open blobs with. */
-  get workerKeys(): WorkerKeys {
+  get workerKeys(): MasterKeys & { contentId: ContentIdAlgorithm } {
     return { encryptionKey: this.keys.encryptionKey, idKey: this.keys.idKey, contentId: this.config.contentId };
   }
 

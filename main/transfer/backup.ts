@@ -85,7 +85,7 @@ export class BackupSession {
   }
 
   private context(): StreamContext {
-    const { keys, config } = this.repo;
+    const { config } = this.repo;
     return {
       pool: this.pool,
       keys: this.repo.workerKeys,
