@@ -7,9 +7,10 @@
 // The segments are the engine's (chunk-stream.ts, chunkFdStream), used in ring order. The engine
 // marks a segment free once every seal task over it is done; this thread waits for that with
 // Atomics.wait, which is what bounds memory (backpressure reaches the writer through the pipe).
-import { closeSync, openSync, readSync, readlinkSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, readlinkSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { createStreamCutter } from "../repo/chunker";
+import { enlargePipe } from "./pipe-size";
 import { SegmentChunks } from "./segment-chunks";
 import { SEGMENT_FREE, SEGMENT_TAKEN, type FdReaderInit, type FdReaderMessage } from "./tasks";
 
@@ -109,6 +110,7 @@ function run(fd: number): void {
 
 const source = blockingDescriptor(init.fd);
 try {
+  if (fstatSync(source.fd).isFIFO()) enlargePipe(source.fd);
   run(source.fd);
 } catch (err) {
   if (!(err instanceof Aborted)) {

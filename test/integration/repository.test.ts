@@ -17,6 +17,7 @@ import { Repository, RepositoryError } from "../../main/repo/repository";
 import { verifyRepository } from "../../main/repo/verify";
 import { backupStream, BackupSession, BackupCancelledError } from "../../main/transfer/backup";
 import { closeTransferPool } from "../../main/transfer/pool";
+import { enlargePipe, PIPE_BYTES, pipeSize } from "../../main/transfer/pipe-size";
 import { restoreChunks } from "../../main/transfer/restore";
 import { keyOf, type SnapshotStream } from "../../main/repo/format";
 import { collect, fromBuffer, pseudoRandom, pseudoText, sha256Of } from "../support/data";
@@ -265,6 +266,26 @@ describe("file-descriptor sources, read and cut by a thread of their own", () =>
       expect(snap.streams[0]).toEqual(viaStream);
     }
     expect((await collect(restoreChunks(repo, fromFifo.streams[0]!))).equals(data)).toBe(true);
+  });
+
+  test.runIf(process.platform === "linux")("the reader grows a pipe to 1 MiB, so the writer runs ahead instead of waiting every 64 KiB", async () => {
+    const fifo = await fifoWith(`cat "${file}"`);
+    try {
+      expect(pipeSize(fifo.fd)).toBe(64 * 1024); // the kernel's default
+      const snap = await backupStream(repo, "data", { fd: fifo.fd });
+      expect(snap.streams[0]).toEqual(viaStream);
+      expect(pipeSize(fifo.fd)).toBe(PIPE_BYTES);
+    } finally {
+      fifo.close();
+    }
+    // Not a pipe: nothing to grow, and nothing fails.
+    const fd = openSync(file, "r");
+    try {
+      expect(enlargePipe(fd)).toBeUndefined();
+      expect(pipeSize(fd)).toBeUndefined();
+    } finally {
+      closeSync(fd);
+    }
   });
 
   test("a descriptor that cannot be read fails with the reason and commits nothing", async () => {
