@@ -19,6 +19,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import type { LocationConfig } from "../main/locations";
 import { paths } from "../scripts/testenv/pins";
 import { ENGINE_EXTERNALS } from "../scripts/engine-externals";
+import { THREAD_SCRIPTS } from "../main/transfer/thread-scripts";
 import { startMinio, type MinioServer } from "../test/support/objectstores";
 import { generateDataset, GiB, modifyDataset, parseSize, tarDigest } from "./dataset";
 import { bucketSize, folderSize, kopia, KOPIA_COMPRESSION, killRunning, measure, onCommandStart, restic, RESTIC, versionOf, type BackupResult, type Measured, type Target, type TargetKind, type ToolName, type ToolRunner } from "./peers";
@@ -64,8 +65,9 @@ async function buildLifeboatChild(): Promise<void> {
     banner: { js: "import { createRequire as __lbRequire } from 'node:module'; const require = __lbRequire(import.meta.url);" } };
   await esbuild({ ...common, entryPoints: [join(here, "lifeboat-child.ts")], outfile: childBundle });
   // The engine loads its thread scripts from beside the bundle (main/transfer/pool.ts, workerEntry).
-  await esbuild({ ...common, entryPoints: [join(repoRoot, "main", "transfer", "worker.ts")], outfile: join(here, ".build", "transfer-worker.mjs") });
-  await esbuild({ ...common, entryPoints: [join(repoRoot, "main", "transfer", "fd-reader.ts")], outfile: join(here, ".build", "fd-reader.mjs") });
+  for (const [source, bundle] of Object.entries(THREAD_SCRIPTS)) {
+    await esbuild({ ...common, entryPoints: [join(repoRoot, "main", "transfer", `${source}.ts`)], outfile: join(here, ".build", `${bundle}.mjs`) });
+  }
 }
 
 /** Lifeboat through bench/lifeboat-child.ts, measured exactly like the peers (see peers.ts, measure). */

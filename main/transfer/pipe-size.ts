@@ -35,18 +35,18 @@ function libcFcntl(): Fcntl | null {
   return fcntl;
 }
 
+/** fcntl on the pipe behind `fd`: its result, or undefined when it failed (not a pipe) or fcntl is out of reach. */
+function pipeFcntl(fd: number, cmd: number, arg: number): number | undefined {
+  const result = libcFcntl()?.(fd, cmd, arg);
+  return result !== undefined && result >= 0 ? result : undefined;
+}
+
 /** Grows the pipe (anonymous or named) behind `fd` to PIPE_BYTES; its new size, or undefined when it could not. */
 export function enlargePipe(fd: number): number | undefined {
-  const call = libcFcntl();
-  if (!call) return undefined;
-  const size = call(fd, F_SETPIPE_SZ, PIPE_BYTES);
-  return size >= 0 ? size : undefined;
+  return pipeFcntl(fd, F_SETPIPE_SZ, PIPE_BYTES);
 }
 
 /** The capacity of the pipe behind `fd`, or undefined when it is not a pipe (or fcntl is out of reach). */
 export function pipeSize(fd: number): number | undefined {
-  const call = libcFcntl();
-  if (!call) return undefined;
-  const size = call(fd, F_GETPIPE_SZ, 0);
-  return size >= 0 ? size : undefined;
+  return pipeFcntl(fd, F_GETPIPE_SZ, 0);
 }

@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { HashTask, OpenTask, SealResult, SealTask } from "./tasks";
+import { THREAD_SCRIPTS, type ThreadScript } from "./thread-scripts";
 
 export interface TransferPool {
   seal(task: Omit<SealTask, "op">): Promise<SealResult>;
@@ -20,19 +21,16 @@ export interface TransferPool {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The transfer engine's thread scripts: main/transfer/<source>.ts, bundled as <bundle>.mjs. */
-const WORKER_SCRIPTS = { worker: "transfer-worker", "fd-reader": "fd-reader" } as const;
-
 /** A thread script: bundled beside the engine in a build; the TypeScript source (through tsx) when running from source. */
-function workerEntry(source: keyof typeof WORKER_SCRIPTS): { filename: string; execArgv: string[] } {
-  const bundled = join(here, `${WORKER_SCRIPTS[source]}.mjs`);
+function workerEntry(source: ThreadScript): { filename: string; execArgv: string[] } {
+  const bundled = join(here, `${THREAD_SCRIPTS[source]}.mjs`);
   if (existsSync(bundled)) return { filename: bundled, execArgv: [] };
   // tsx resolved from here, not from the working directory (the CLI runs from anywhere).
   return { filename: join(here, `${source}.ts`), execArgv: ["--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href] };
 }
 
 /** Starts a thread script on its own (not in the pool). */
-export function startThread(source: keyof typeof WORKER_SCRIPTS, workerData: unknown): Worker {
+export function startThread(source: ThreadScript, workerData: unknown): Worker {
   const entry = workerEntry(source);
   if (entry.execArgv.length === 0) return new Worker(entry.filename, { workerData });
   return new Worker(join(here, "thread-from-source.cjs"), { argv: [entry.filename], execArgv: entry.execArgv, workerData });
