@@ -6,6 +6,7 @@ import { mkdir, open, opendir, readFile, rename, rm, stat, unlink } from "node:f
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import type { FolderLocationConfig } from "./config";
+import { directIoFolder, writeDirect } from "./direct-io";
 import { classifyFsError, type Operation } from "./errors";
 import { assertRange, type ByteRange } from "./range";
 import { LocationError, type Location, type ObjectInfo, type PutOptions } from "./types";
@@ -77,6 +78,8 @@ export class FolderLocation implements Location {
   readonly kind = "folder" as const;
   readonly address: string;
   private readonly root: string;
+  /** Whether large objects are written around the page cache (a local disk; see direct-io.ts). */
+  private directIo: Promise<boolean> | undefined;
 
   constructor(config: FolderLocationConfig) {
     this.root = config.path;
@@ -122,7 +125,9 @@ export class FolderLocation implements Location {
       const handle = await open(temp, "wx");
       try {
         if (Buffer.isBuffer(body)) {
-          await handle.writeFile(body);
+          this.directIo ??= directIoFolder(this.root);
+          const direct = (await this.directIo) && (await writeDirect(handle, temp, body));
+          if (!direct) await handle.writeFile(body);
         } else {
           for await (const chunk of body) await handle.writeFile(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Uint8Array));
         }

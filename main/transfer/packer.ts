@@ -7,6 +7,7 @@
 // every allocated buffer would be external memory that V8 answers with full garbage collections.
 import { createHash } from "node:crypto";
 import pRetry from "p-retry";
+import { allocateAligned } from "../locations/direct-io";
 import { LocationError, type Location, type PutOptions } from "../locations/types";
 import { sealObject, type MasterKeys } from "../repo/crypto";
 import { encodeIndexSegment, encodePackHeader, keyOf, packTrailer, randomId, type BlobType, type IndexedBlob, type IndexedPack, type PackedBlob } from "../repo/format";
@@ -94,7 +95,8 @@ export class PackWriter {
     if (free) return Promise.resolve(free);
     if (this.allocated < this.opts.parallelUploads + 1) {
       this.allocated++;
-      return Promise.resolve(this.opts.hashPack ? Buffer.from(new SharedArrayBuffer(this.capacity)) : Buffer.allocUnsafeSlow(this.capacity));
+      // Aligned, so a folder on a local disk can write the pack around the page cache.
+      return Promise.resolve(allocateAligned(this.capacity, this.opts.hashPack !== undefined));
     }
     return new Promise((resolve) => this.waiting.push(resolve));
   }

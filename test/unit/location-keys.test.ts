@@ -2,6 +2,7 @@
 // which directories a durable write must flush.
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { DIRECT_IO_MIN_BYTES, directWritable, isLocalDiskFilesystem } from "../../main/locations/direct-io";
 import { directoriesToSync, invalidKeyReason, isTempName, keyToPath } from "../../main/locations/folder";
 import { assertRange, httpRange } from "../../main/locations/range";
 import { LocationError } from "../../main/locations/types";
@@ -50,5 +51,23 @@ describe("byte ranges", () => {
     expect(() => assertRange({ offset: -1, length: 5 })).toThrow(RangeError);
     expect(() => assertRange({ offset: 0, length: 1.5 })).toThrow(RangeError);
     expect(() => assertRange({ offset: 0, length: 0 })).not.toThrow();
+  });
+});
+
+describe("direct I/O decisions", () => {
+  test("only local disk filesystems write around the page cache", () => {
+    expect(isLocalDiskFilesystem(0xef53)).toBe(true); // ext4
+    expect(isLocalDiskFilesystem(0x58465342)).toBe(true); // xfs
+    expect(isLocalDiskFilesystem(BigInt(0x9123683e))).toBe(true); // btrfs, as statfs may report it
+    expect(isLocalDiskFilesystem(0x6969)).toBe(false); // NFS: every direct write a round trip
+    expect(isLocalDiskFilesystem(0xfe534d42)).toBe(false); // SMB2
+    expect(isLocalDiskFilesystem(0x01021994)).toBe(false); // tmpfs
+  });
+
+  test("a body goes direct when it is large enough and starts on a 4 KiB boundary", () => {
+    expect(directWritable(DIRECT_IO_MIN_BYTES, 4096n * 1000n)).toBe(true);
+    expect(directWritable(DIRECT_IO_MIN_BYTES - 1, 4096n * 1000n)).toBe(false);
+    expect(directWritable(16 * 1024 * 1024, 4096n * 1000n + 16n)).toBe(false);
+    expect(directWritable(16 * 1024 * 1024, undefined)).toBe(false);
   });
 });
