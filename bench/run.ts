@@ -10,7 +10,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { build as esbuild, type BuildOptions } from "esbuild";
 import { benchDr, formatDrBench, type DrBenchResult } from "./dr";
 import { benchKubernetes, formatKubernetesBench, type KubernetesBenchResult } from "./kubernetes";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -150,6 +150,29 @@ const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 
 /** Flushes the previous step's writes, so they do not land in the next measurement. */
 const settle = () => execFileSync("sync");
 
+/**
+ * Empties the page cache before a restore (root only), so every tool reads its repository from disk,
+ * as a restore does days after its backup. Left as it was, the cache would hold whatever each tool's
+ * backup left there: all of restic's and kopia's repository, none of Lifeboat's packs (written
+ * around the cache on a local disk) — a difference in caching, not in restoring. False when it cannot.
+ */
+function dropPageCache(): boolean {
+  settle();
+  try {
+    writeFileSync("/proc/sys/vm/drop_caches", "1");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the dataset into the page cache, so each tool's backup reads it from memory after a restore emptied the cache. */
+function warmDataset(dir: string): void {
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) readFileSync(join(entry.parentPath, entry.name));
+  }
+}
+
 /** Lifeboat's child also reports its own timing (inside the engine) and process.resourceUsage().maxRSS. */
 type LifeboatMeasured = Measured & { engineSeconds?: number; selfReportedPeakRssBytes?: number };
 
@@ -256,6 +279,8 @@ async function main(): Promise<void> {
     // changed, every tool's incremental backup, a restore of it, and the repository's size. The
     // machine's speed varies from minute to minute (by 15% for the same run here), so the report
     // takes each figure's median over the rounds.
+    /** Whether every timed restore started with the page cache emptied (see dropPageCache). */
+    let coldRestores = true;
     const rounds: RunMetrics[][] = [];
     const detail: unknown[] = [];
     const changes: unknown[] = [];
@@ -282,11 +307,12 @@ async function main(): Promise<void> {
       const runs: RunMetrics[] = [];
       for (const r of runners) {
         log(`${r.tool} on ${r.target.kind}: incremental backup, restore`);
+        warmDataset(data.dir);
         settle();
         const beforeInc = load();
         const inc = await r.backup(data.dir);
         log(`  incremental ${inc.seconds.toFixed(2)} s, peak RSS ${(inc.peakRssBytes / 1e6).toFixed(0)} MB`);
-        settle();
+        coldRestores = dropPageCache() && coldRestores;
         const beforeRestore = load();
         const restored: LifeboatMeasured = await r.restore(inc.snapshot);
         const verified = restored.sha256 === changed.sha256;
@@ -325,7 +351,7 @@ async function main(): Promise<void> {
     const notes = [
       ...(opts.rounds > 1 ? [`Each figure is the median of ${opts.rounds} rounds (peak RSS: the largest); every round has fresh repositories, its own 1% change, and a different tool going first. Every round's figures are in the JSON.`] : []),
       `MB = 10^6 bytes. backup MB/s = tar stream bytes ÷ wall seconds of the whole pipeline \`tar | tool\` (tar included; for Lifeboat also Node's start-up; Lifeboat runs bundled, as it ships).`,
-      `restore MB/s: the stream written to /dev/null, the same for every tool; a second, untimed restore piped into OpenSSL checks its SHA-256.`,
+      `restore MB/s: the stream written to /dev/null, the same for every tool; a second, untimed restore piped into OpenSSL checks its SHA-256. ${coldRestores ? "Each timed restore starts with the page cache emptied (sync; drop_caches), so every tool reads its repository from disk (MinIO: MinIO reads from disk)." : "The page cache could NOT be emptied before restores (not root): each tool restored from whatever its backup left cached."}`,
       `Peak RSS: GNU time's %M (the kernel's ru_maxrss) of the tool's process; Lifeboat runs in a child Node process (worker threads included).`,
       `Repository size: bytes of the repository's files (folder) or objects (MinIO) after both backups.`,
       `kopia: policy --global --compression=${KOPIA_COMPRESSION}, automatic maintenance off; restic: repository v2 (compression auto); Lifeboat: zstd level 1.`,
@@ -365,6 +391,7 @@ async function main(): Promise<void> {
         kopia: `policy set --global --compression=${KOPIA_COMPRESSION}; maintenance set --enable-quick=false --enable-full=false; snapshot create --stdin-file=data.tar -; show <root>/data.tar; --config-file, --cache-directory, --log-dir per repository`,
         lifeboat: "Repository.init defaults (zstd level 1, 16 MiB packs); backupStream of tar's stdout; restoreStream to stdout; in a child process",
         peakRss: "GNU /usr/bin/time -f %M around the tool's process (ru_maxrss)",
+        restorePageCache: coldRestores ? "emptied (sync; drop_caches) before each timed restore" : "not emptied (not root): as each tool's backup left it",
         rssGoalBytes: RSS_GOAL_BYTES,
       },
       runs,
