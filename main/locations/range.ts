@@ -28,10 +28,18 @@ export function httpRange(range: ByteRange): string {
 export function readBody(body: Readable, expected?: number): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const sized = expected !== undefined && Number.isSafeInteger(expected) && expected >= 0;
-    let out = sized ? Buffer.allocUnsafeSlow(expected) : undefined;
+    let out: Buffer | undefined;
     const extra: Buffer[] = [];
     let filled = 0;
     body.on("data", (piece: Buffer) => {
+      if (sized && filled === 0) {
+        // The whole body in one piece (S3 ranged reads, see s3-ranged-get.ts) is kept, not copied.
+        out = piece.length === expected ? piece : Buffer.allocUnsafeSlow(expected);
+        if (out === piece) {
+          filled = piece.length;
+          return;
+        }
+      }
       if (out && filled + piece.length <= out.length) out.set(piece, filled);
       else {
         if (out) extra.push(out.subarray(0, filled));

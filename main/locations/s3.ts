@@ -24,6 +24,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { s3Address } from "./address";
 import { resolveForcePathStyle, type S3LocationConfig } from "./config";
+import { RangedGetHandler } from "./s3-ranged-get";
 import { classifyS3Error, type Operation } from "./errors";
 import { assertRange, httpRange, readBody, type ByteRange } from "./range";
 import { LocationError, type Location, type ObjectInfo, type PutOptions } from "./types";
@@ -65,21 +66,26 @@ export interface S3DriverOptions {
   testClockOffsetMs?: number;
 }
 
-function httpHandler(config: S3LocationConfig): NodeHttpHandler {
+const CONNECTION_TIMEOUT_MS = 10_000;
+/** Idle time on an open connection, not the total: a 16 MiB part on a slow link may take minutes. */
+const SOCKET_TIMEOUT_MS = 120_000;
+
+function httpHandler(config: S3LocationConfig): RangedGetHandler {
   const agentOptions = { keepAlive: true, maxSockets: 32 };
-  return new NodeHttpHandler({
-    connectionTimeout: 10_000,
-    // Idle time on an open connection, not the total: a 16 MiB part on a slow link may take minutes.
-    socketTimeout: 120_000,
+  const tls = {
+    // The private CA is added to the public roots rather than replacing them, so a bundle that
+    // happens to be set for an endpoint with a public certificate does not break it.
+    ca: config.caBundle ? [...rootCertificates, config.caBundle] : undefined,
+    rejectUnauthorized: config.insecureSkipTlsVerify !== true,
+  };
+  const fallback = new NodeHttpHandler({
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    socketTimeout: SOCKET_TIMEOUT_MS,
     httpAgent: new HttpAgent(agentOptions),
-    httpsAgent: new HttpsAgent({
-      ...agentOptions,
-      // The private CA is added to the public roots rather than replacing them, so a bundle that
-      // happens to be set for an endpoint with a public certificate does not break it.
-      ca: config.caBundle ? [...rootCertificates, config.caBundle] : undefined,
-      rejectUnauthorized: config.insecureSkipTlsVerify !== true,
-    }),
+    httpsAgent: new HttpsAgent({ ...agentOptions, ...tls }),
   });
+  // Restores read packs in ranges: those GETs take the lean path (s3-ranged-get.ts).
+  return new RangedGetHandler({ fallback, tls, connectionTimeoutMs: CONNECTION_TIMEOUT_MS, socketTimeoutMs: SOCKET_TIMEOUT_MS });
 }
 
 export { s3Address } from "./address";
@@ -96,6 +102,7 @@ export class S3Location implements Location {
   private readonly prefix: string;
   private readonly clockOffsetMs: number;
   private versioned: Promise<boolean> | undefined;
+  private readonly transport: RangedGetHandler;
 
   constructor(config: S3LocationConfig, options: S3DriverOptions = {}) {
     this.kind = options.kind ?? "s3";
@@ -114,7 +121,7 @@ export class S3Location implements Location {
         secretAccessKey: config.secretAccessKey,
         sessionToken: config.sessionToken,
       },
-      requestHandler: httpHandler(config),
+      requestHandler: (this.transport = httpHandler(config)),
       // The SDK retries throttling, 5xx and network errors with backoff, never auth, TLS or missing buckets.
       maxAttempts: 5,
       retryMode: "standard",
@@ -126,6 +133,11 @@ export class S3Location implements Location {
       responseChecksumValidation: "WHEN_REQUIRED",
       systemClockOffset: options.testClockOffsetMs,
     });
+  }
+
+  /** How many requests took the lean ranged-read path, went through Node's client, and sockets opened. */
+  get transportStats(): Readonly<RangedGetHandler["stats"]> {
+    return { ...this.transport.stats };
   }
 
   private objectKey(key: string): string {

@@ -4,6 +4,7 @@
 // LocationError with the right code and a message that names the location.
 import { createHash, randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
+import { connect as connectTcp, createServer } from "node:net";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,6 +47,13 @@ const opened: Location[] = [];
 
 function open(config: LocationConfig): Location {
   const loc = openLocation(parseLocationConfig(config));
+  opened.push(loc);
+  return loc;
+}
+
+/** An S3 location itself (openLocation wraps it to load the SDK lazily), for its transport figures. */
+function openS3(config: S3LocationConfig): S3Location {
+  const loc = new S3Location(config);
   opened.push(loc);
   return loc;
 }
@@ -248,6 +256,79 @@ describe("s3 driver specifics", () => {
     await loc.delete("right");
   });
 
+  test("ranged reads (a restore's pack reads) take the lean transport: the same bytes, kept-alive sockets, the SDK's errors", async () => {
+    const loc = openS3(s3Config({ prefix: "ranged" }));
+    await loc.put("big", big);
+    const ranges = Array.from({ length: 24 }, (_, i) => ({ offset: (i * 7 * MiB + i * 4099) % (big.length - 3 * MiB), length: MiB + i * 1000 }));
+    const before = loc.transportStats;
+    // Four at a time, like a restore's reads in flight.
+    for (let i = 0; i < ranges.length; i += 4) {
+      const got = await Promise.all(ranges.slice(i, i + 4).map((r) => loc.get("big", r)));
+      got.forEach((g, j) => expect(g.equals(big.subarray(ranges[i + j]!.offset, ranges[i + j]!.offset + ranges[i + j]!.length))).toBe(true));
+    }
+    const after = loc.transportStats;
+    expect(after.taken - before.taken).toBe(24);
+    expect(after.connections - before.connections).toBeLessThanOrEqual(4);
+    // Whole-object reads, puts and listings go through Node's client, as before.
+    expect(sha256(await loc.get("big"))).toBe(sha256(big));
+    expect(loc.transportStats.delegated).toBeGreaterThan(after.delegated);
+    // Errors come from the SDK's own parsing of the server's answer.
+    await expectFailure(loc.get("absent", { offset: 0, length: 10 }), "not-found", "absent");
+    const wrong = openS3(s3Config({ prefix: "ranged", secretAccessKey: "not-the-secret" }));
+    await expectFailure(wrong.get("big", { offset: 0, length: 10 }), "auth", "SignatureDoesNotMatch");
+    expect(wrong.transportStats.taken).toBeGreaterThan(0);
+    await loc.delete("big");
+  });
+
+  test("a connection cut in the middle of a ranged read is retried on a new one; cut every time, the read fails clearly", async () => {
+    const loc0 = open(s3Config({ prefix: "cut" }));
+    await loc0.put("big", big);
+    // A TCP proxy in front of the real MinIO that forwards the first `cutAfter` response bytes of a
+    // connection, then drops it: once (the SDK's retry recovers), or on every connection.
+    const target = new URL(minio.endpoint);
+    let cutsLeft = 1;
+    let connections = 0;
+    const proxy = createServer((client) => {
+      connections++;
+      const upstream = connectTcp(Number(target.port), target.hostname);
+      const cut = cutsLeft-- > 0;
+      let forwarded = 0;
+      client.pipe(upstream);
+      upstream.on("data", (piece: Buffer) => {
+        forwarded += piece.length;
+        if (cut && forwarded > 512 * 1024) {
+          client.destroy();
+          upstream.destroy();
+        } else client.write(piece);
+      });
+      const end = () => { client.destroy(); upstream.destroy(); };
+      client.on("error", end).on("close", end);
+      upstream.on("error", end).on("close", end);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (proxy.address() as { port: number }).port;
+      const loc = openS3(s3Config({ prefix: "cut", endpoint: `http://127.0.0.1:${port}` }));
+      const range = { offset: 5 * MiB, length: 8 * MiB };
+      expect((await loc.get("big", range)).equals(big.subarray(range.offset, range.offset + range.length))).toBe(true);
+      expect(connections).toBe(2);
+      expect(loc.transportStats.taken).toBe(2); // the first attempt and the SDK's retry
+
+      // A new location (the first keeps its healthy socket alive), every connection cut: the SDK's
+      // five attempts, then a clear error.
+      cutsLeft = Infinity;
+      const before = connections;
+      const started = Date.now();
+      const doomed = openS3(s3Config({ prefix: "cut", endpoint: `http://127.0.0.1:${port}` }));
+      await expectFailure(doomed.get("big", range), "unreachable", "connection reset");
+      expect(connections - before).toBe(5);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      proxy.close();
+      await loc0.delete("big");
+    }
+  });
+
   test("a gcs location (HMAC keys, XML API) runs on the same S3 code path; here against MinIO", async () => {
     const loc = open({ kind: "gcs", endpoint: minio.endpoint, bucket: "backups", prefix: "gcs", hmacAccessId: minio.accessKey, hmacSecret: minio.secretKey });
     expect(loc.kind).toBe("gcs");
@@ -310,13 +391,18 @@ describe("s3 driver specifics", () => {
     const validation = await validateLocation(untrusted);
     expect(validation).toMatchObject({ ok: false, steps: [{ step: "write", ok: false }], error: { code: "tls" } });
 
-    const trusted = open(tlsConfig({ caBundle: minioTls.caBundle }));
+    const trusted = openS3(tlsConfig({ caBundle: minioTls.caBundle }));
     await trusted.put("k", big);
     expect(sha256(await trusted.get("k"))).toBe(sha256(big));
+    // Ranged reads take the lean transport, over TLS too, with the same trust.
+    expect((await trusted.get("k", { offset: 3 * MiB, length: 2 * MiB })).equals(big.subarray(3 * MiB, 5 * MiB))).toBe(true);
+    expect(trusted.transportStats.taken).toBe(1);
+    await expectFailure(untrusted.get("k", { offset: 0, length: 10 }), "tls", "UNABLE_TO_VERIFY_LEAF_SIGNATURE");
     expect((await validateLocation(trusted)).ok).toBe(true);
 
     const unverified = open(tlsConfig({ insecureSkipTlsVerify: true }));
     expect(sha256(await unverified.get("k"))).toBe(sha256(big));
+    expect((await unverified.get("k", { offset: 1, length: MiB })).equals(big.subarray(1, MiB + 1))).toBe(true);
     await unverified.delete("k");
   });
 
@@ -382,6 +468,7 @@ describe("s3 driver specifics", () => {
     try {
       const started = Date.now();
       await expectFailure(loc.get("outage"), "unreachable", `Cannot reach s3://backups/team/a at ${minio.endpoint}`, "connection refused (ECONNREFUSED)");
+      await expectFailure(loc.get("outage", { offset: 0, length: 10 }), "unreachable", "connection refused (ECONNREFUSED)");
       expect(Date.now() - started).toBeLessThan(15_000); // the SDK's retries, not a hang
       await expectFailure(loc.head("outage"), "unreachable");
       const result = await validateLocation(loc);
