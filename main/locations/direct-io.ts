@@ -7,8 +7,8 @@
 // written through the cache. Only speed depends on any of this: whatever fails is written as before.
 import { constants } from "node:fs";
 import { open, statfs, type FileHandle } from "node:fs/promises";
-import { createRequire } from "node:module";
-import type * as Koffi from "koffi";
+import { linuxFfi } from "../native/ffi";
+import { errorCode } from "./errors";
 
 /** Covers the logical block size of every disk in use (512 or 4096 bytes). */
 export const DIRECT_IO_ALIGNMENT = 4096;
@@ -32,23 +32,9 @@ export function isLocalDiskFilesystem(type: number | bigint): boolean {
   return LOCAL_DISK_FILESYSTEMS.has(Number(type));
 }
 
-type AddressOf = (buffer: Uint8Array) => bigint;
-let addressOf: AddressOf | null | undefined;
-
 /** Where a buffer's bytes start in memory, or undefined when that cannot be known on this platform. */
 export function bufferAddress(buffer: Uint8Array): bigint | undefined {
-  if (addressOf === undefined) {
-    addressOf = null;
-    if (process.platform === "linux") {
-      try {
-        const koffi = createRequire(import.meta.url)("koffi") as typeof Koffi;
-        addressOf = (b) => koffi.address(b);
-      } catch {
-        // No binary for this platform: buffers are allocated as usual and written through the cache.
-      }
-    }
-  }
-  return addressOf?.(buffer);
+  return linuxFfi()?.address(buffer);
 }
 
 /** A buffer of `bytes` (shared memory, or not initialized) whose first byte is aligned for direct I/O where that can be arranged. */
@@ -76,7 +62,7 @@ export async function directIoFolder(root: string): Promise<boolean> {
 }
 
 function isUnsupported(err: unknown): boolean {
-  const code = typeof err === "object" && err !== null && "code" in err ? err.code : undefined;
+  const code = errorCode(err);
   return code === "EINVAL" || code === "EOPNOTSUPP" || code === "ENOTSUP";
 }
 

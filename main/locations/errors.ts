@@ -32,6 +32,11 @@ function numberField(value: unknown, name: string): number | undefined {
   return typeof v === "number" ? v : undefined;
 }
 
+/** The Node error code (ENOENT, EINVAL, ...) of err, if it has one. */
+export function errorCode(err: unknown): string | undefined {
+  return stringField(err, "code");
+}
+
 function messageOf(err: unknown): string {
   return stringField(err, "message") ?? String(err);
 }

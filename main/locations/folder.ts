@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import type { FolderLocationConfig } from "./config";
 import { directIoFolder, writeDirect } from "./direct-io";
-import { classifyFsError, type Operation } from "./errors";
+import { classifyFsError, errorCode, type Operation } from "./errors";
 import { assertRange, type ByteRange } from "./range";
 import { LocationError, type Location, type ObjectInfo, type PutOptions } from "./types";
 
@@ -68,10 +68,6 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-function errorCode(err: unknown): string | undefined {
-  return typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
 }
 
 export class FolderLocation implements Location {

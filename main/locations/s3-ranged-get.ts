@@ -99,9 +99,13 @@ export function queryString(query: SdkRequest["query"]): string {
   return parts.join("&");
 }
 
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((h) => h.toLowerCase() === name);
+}
+
 function takesRequest(request: SdkRequest): boolean {
   return request.method === "GET"
-    && Object.keys(request.headers).some((h) => h.toLowerCase() === "range")
+    && hasHeader(request.headers, "range")
     && (request.body === undefined || request.body === null)
     && (request.protocol === "http:" || request.protocol === "https:");
 }
@@ -238,7 +242,7 @@ export class RangedGetHandler {
     if (signal?.aborted) return Promise.reject(abortError());
     this.stats.taken++;
     const headers = { ...request.headers };
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === "host")) headers.host = request.port ? `${request.hostname}:${request.port}` : request.hostname;
+    if (!hasHeader(headers, "host")) headers.host = request.port ? `${request.hostname}:${request.port}` : request.hostname;
     const query = queryString(request.query);
     const text = formatGetRequest(`${request.path || "/"}${query ? `?${query}` : ""}`, headers);
     const { conn, reused } = this.connection(request, reuse);

@@ -1,10 +1,9 @@
 // A Linux pipe holds 64 KiB unless its owner asks for more. Through such a pipe the writer (tar,
 // pg_dump) blocks every 64 KiB until the reader catches up, and the two hand the CPU back and forth:
 // here `cat | cat` moves a GiB in 1.5-2 s. With 1 MiB the writer runs ahead while the reader cuts
-// what it read. Node has no fcntl(2); koffi (an FFI whose package carries prebuilt binaries for every
-// platform) calls libc's. Anything that fails leaves the pipe as it was: only speed depends on it.
-import { createRequire } from "node:module";
-import type * as Koffi from "koffi";
+// what it read. Node has no fcntl(2): libc's is called through main/native/ffi.ts. Anything that
+// fails leaves the pipe as it was: only speed depends on it.
+import { libcFunction } from "../native/ffi";
 
 const F_SETPIPE_SZ = 1031;
 const F_GETPIPE_SZ = 1032;
@@ -14,30 +13,11 @@ export const PIPE_BYTES = 1024 * 1024;
 type Fcntl = (fd: number, cmd: number, arg: number) => number;
 let fcntl: Fcntl | null | undefined;
 
-function libcFcntl(): Fcntl | null {
-  if (fcntl !== undefined) return fcntl;
-  fcntl = null;
-  if (process.platform !== "linux") return fcntl;
-  try {
-    // Loaded on first use, in the reader thread: most backups never read a pipe.
-    const koffi = createRequire(import.meta.url)("koffi") as typeof Koffi;
-    for (const name of ["libc.so.6", "libc.so"]) {
-      try {
-        fcntl = koffi.load(name).func("int fcntl(int fd, int cmd, int arg)") as Fcntl;
-        break;
-      } catch {
-        // glibc names it libc.so.6; musl, libc.so.
-      }
-    }
-  } catch {
-    // No binary for this platform: pipes keep their size.
-  }
-  return fcntl;
-}
-
 /** fcntl on the pipe behind `fd`: its result, or undefined when it failed (not a pipe) or fcntl is out of reach. */
 function pipeFcntl(fd: number, cmd: number, arg: number): number | undefined {
-  const result = libcFcntl()?.(fd, cmd, arg);
+  // Looked up on first use, in the reader thread: most backups never read a pipe.
+  if (fcntl === undefined) fcntl = libcFunction<Fcntl>("int fcntl(int fd, int cmd, int arg)");
+  const result = fcntl?.(fd, cmd, arg);
   return result !== undefined && result >= 0 ? result : undefined;
 }
 
