@@ -4,6 +4,7 @@
 //   --targets folder,minio          [BENCH_TARGETS]
 //   --tools lifeboat,restic,kopia   [BENCH_TOOLS]
 //   --rounds 3                      rounds, each with fresh repositories; figures are medians [BENCH_ROUNDS]
+//   --page-reporting off|keep       stop the VM's free page reporting while it runs (see memory.ts) [BENCH_PAGE_REPORTING]
 // Prints a table per target and writes bench/results/latest.json. Everything it creates (temp dir,
 // MinIO, buckets) is removed at the end, also when it fails or is interrupted.
 import { execFileSync, spawn } from "node:child_process";
@@ -21,6 +22,7 @@ import { paths } from "../scripts/testenv/pins";
 import { ENGINE_EXTERNALS } from "../scripts/engine-externals";
 import { THREAD_SCRIPTS } from "../main/transfer/thread-scripts";
 import { startMinio, type MinioServer } from "../test/support/objectstores";
+import { holdFreedMemory, PAGE_REPORTING_ORDER, touchMemory } from "./memory";
 import { generateDataset, GiB, modifyDataset, parseSize, tarDigest } from "./dataset";
 import { bucketSize, folderSize, kopia, KOPIA_COMPRESSION, killRunning, measure, onCommandStart, restic, RESTIC, versionOf, type BackupResult, type Measured, type Target, type TargetKind, type ToolName, type ToolRunner } from "./peers";
 import { formatReport, mbps, medianOfRounds, ratios, RSS_GOAL_BYTES, type RunMetrics } from "./report";
@@ -40,13 +42,16 @@ function listOption<T extends string>(value: string | undefined, allowed: T[], w
 
 function options() {
   const { values } = parseArgs({
-    options: { size: { type: "string" }, targets: { type: "string" }, tools: { type: "string" }, rounds: { type: "string" } },
+    options: { size: { type: "string" }, targets: { type: "string" }, tools: { type: "string" }, rounds: { type: "string" }, "page-reporting": { type: "string" } },
     strict: true,
   });
   const rounds = Number(values.rounds ?? process.env.BENCH_ROUNDS ?? "3");
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number ≥ 1, not "${values.rounds ?? process.env.BENCH_ROUNDS}"`);
+  const pageReporting = values["page-reporting"] ?? process.env.BENCH_PAGE_REPORTING ?? "off";
+  if (pageReporting !== "off" && pageReporting !== "keep") throw new Error(`--page-reporting must be off or keep, not "${pageReporting}"`);
   return {
     rounds,
+    pageReporting,
     size: parseSize(values.size ?? process.env.BENCH_SIZE ?? "1GiB"),
     targets: listOption(values.targets ?? process.env.BENCH_TARGETS, TARGETS, "target"),
     tools: listOption(values.tools ?? process.env.BENCH_TOOLS, TOOLS, "tool"),
@@ -56,17 +61,21 @@ function options() {
 /**
  * Lifeboat is measured as it ships: bundled JavaScript (like the Electron build), not TypeScript
  * compiled on the fly by tsx, which would add start-up time and a larger heap the peers do not pay.
- * The bundle lives in bench/.build so the native modules resolve from node_modules.
+ * The bundle lives in bench/.build so the native modules resolve from node_modules. It is split at
+ * the engine's dynamic imports, as a one-shot command should ship: a folder backup does not parse
+ * the AWS and Azure SDKs (3 MB of the 3.9 MB bundle; V8 took 0.15-0.2 s to compile it at every start).
  */
-const childBundle = join(here, ".build", "lifeboat-child.mjs");
+const buildDir = join(here, ".build");
+const childBundle = join(buildDir, "lifeboat-child.mjs");
 
 async function buildLifeboatChild(): Promise<void> {
   const common: BuildOptions = { bundle: true, platform: "node", target: "node20", format: "esm", external: ENGINE_EXTERNALS, logLevel: "warning",
     banner: { js: "import { createRequire as __lbRequire } from 'node:module'; const require = __lbRequire(import.meta.url);" } };
-  await esbuild({ ...common, entryPoints: [join(here, "lifeboat-child.ts")], outfile: childBundle });
+  rmSync(buildDir, { recursive: true, force: true });
+  await esbuild({ ...common, entryPoints: { "lifeboat-child": join(here, "lifeboat-child.ts") }, outdir: buildDir, splitting: true, outExtension: { ".js": ".mjs" }, chunkNames: "chunk-[hash]" });
   // The engine loads its thread scripts from beside the bundle (main/transfer/pool.ts, workerEntry).
   for (const [source, bundle] of Object.entries(THREAD_SCRIPTS)) {
-    await esbuild({ ...common, entryPoints: [join(repoRoot, "main", "transfer", `${source}.ts`)], outfile: join(here, ".build", `${bundle}.mjs`) });
+    await esbuild({ ...common, entryPoints: [join(repoRoot, "main", "transfer", `${source}.ts`)], outfile: join(buildDir, `${bundle}.mjs`) });
   }
 }
 
@@ -124,10 +133,11 @@ async function createBucket(minio: MinioServer, bucket: string): Promise<void> {
  * commands still running and removes the benchmark's directories. Needed because `tsx` answers a
  * Ctrl-C its child does not acknowledge within 30 ms with SIGKILL, which no handler here can catch.
  * It acts on what the list file names: `group <pgid>` (killed only while its command line still
- * names our temp dir, so a reused id is never touched) and `path <dir>`. After a normal cleanup the
+ * names our temp dir, so a reused id is never touched), `path <dir>` and `write <value> <file>` (a
+ * kernel setting put back). After a normal cleanup the
  * list is gone and the watcher just exits.
  */
-function startReaper(tmp: string): { add(kind: "group" | "path", value: string | number): void; done(): void } {
+function startReaper(tmp: string): { add(kind: "group" | "path" | "write", value: string | number): void; done(): void } {
   const list = `${tmp}.cleanup`;
   writeFileSync(list, `path ${tmp}\n`);
   const script = [
@@ -135,6 +145,7 @@ function startReaper(tmp: string): { add(kind: "group" | "path", value: string |
     `[ -f "$2" ] || exit 0`,
     `for g in $(sed -n 's/^group //p' "$2"); do grep -qaF -- "$3" /proc/"$g"/cmdline 2>/dev/null && kill -KILL -- -"$g" 2>/dev/null; done`,
     `sed -n 's/^path //p' "$2" | while IFS= read -r p; do rm -rf -- "$p"; done`,
+    `sed -n 's/^write //p' "$2" | while read -r v f; do echo "$v" > "$f"; done`,
     `rm -f -- "$2"`,
   ].join("\n");
   spawn("bash", ["-c", script, "lifeboat-bench-reaper", String(process.pid), list, tmp], { detached: true, stdio: "ignore" }).unref();
@@ -224,6 +235,12 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "lifeboat-bench-"));
   const reaper = startReaper(tmp);
   onCommandStart((pgid) => reaper.add("group", pgid));
+  const memoryHold = opts.pageReporting === "off" ? holdFreedMemory() : undefined;
+  if (memoryHold) {
+    reaper.add("write", `${memoryHold.original} ${PAGE_REPORTING_ORDER}`);
+    log(`free page reporting stopped (page_reporting_order ${memoryHold.original} → ${memoryHold.held}) until the end; touching 4 GiB once`);
+    touchMemory(4 * GiB);
+  }
   let minio: MinioServer | undefined;
   let cleaning: Promise<void> | undefined;
   // One cleanup, whoever asks first (the end of main, a failure, a signal); everyone waits for it.
@@ -231,6 +248,7 @@ async function main(): Promise<void> {
     killRunning();
     await minio?.destroy().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
+    memoryHold?.release();
     reaper.done();
   })());
   const onSignal = (signal: NodeJS.Signals) => {
@@ -355,6 +373,9 @@ async function main(): Promise<void> {
       `Peak RSS: GNU time's %M (the kernel's ru_maxrss) of the tool's process; Lifeboat runs in a child Node process (worker threads included).`,
       `Repository size: bytes of the repository's files (folder) or objects (MinIO) after both backups.`,
       `kopia: policy --global --compression=${KOPIA_COMPRESSION}, automatic maintenance off; restic: repository v2 (compression auto); Lifeboat: zstd level 1.`,
+      memoryHold
+        ? `Free page reporting (the VM handing freed memory to its host, after which first touches cost 300-600 MB/s) was stopped for the run and 4 GiB touched once (--page-reporting keep leaves it on; see bench/memory.ts).`
+        : `Free page reporting: ${opts.pageReporting === "keep" ? "left as it is (--page-reporting keep)" : "not present or not changeable here"}.`,
       `Load average (1, 5, 15 min): ${loadStart.join(" ")} at start, ${loadEnd.join(" ")} at the end, on ${cpus().length} CPUs.`,
     ];
     console.log(`\n${report}\n\n${notes.join("\n")}`);
@@ -382,7 +403,7 @@ async function main(): Promise<void> {
     const json = {
       startedAt,
       finishedAt: new Date().toISOString(),
-      options: { sizeBytes: opts.size, targets: opts.targets, tools: opts.tools, rounds: opts.rounds },
+      options: { sizeBytes: opts.size, targets: opts.targets, tools: opts.tools, rounds: opts.rounds, pageReporting: opts.pageReporting },
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryBytes: totalmem(), loadavgStart: loadStart, loadavgEnd: loadEnd },
       versions,
       dataset: { files: data.files.length, bytes: data.bytes, tarBytes: original.bytes, tarSha256: original.sha256, changes },
@@ -391,6 +412,7 @@ async function main(): Promise<void> {
         kopia: `policy set --global --compression=${KOPIA_COMPRESSION}; maintenance set --enable-quick=false --enable-full=false; snapshot create --stdin-file=data.tar -; show <root>/data.tar; --config-file, --cache-directory, --log-dir per repository`,
         lifeboat: "Repository.init defaults (zstd level 1, 16 MiB packs); backupStream of tar's stdout; restoreStream to stdout; in a child process",
         peakRss: "GNU /usr/bin/time -f %M around the tool's process (ru_maxrss)",
+        pageReporting: memoryHold ? `stopped (page_reporting_order ${memoryHold.original} → ${memoryHold.held}), 4 GiB touched once` : opts.pageReporting === "keep" ? "kept" : "absent or not changeable",
         restorePageCache: coldRestores ? "emptied (sync; drop_caches) before each timed restore" : "not emptied (not root): as each tool's backup left it",
         rssGoalBytes: RSS_GOAL_BYTES,
       },
