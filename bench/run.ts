@@ -12,7 +12,7 @@ import { build as esbuild, type BuildOptions } from "esbuild";
 import { benchDr, formatDrBench, type DrBenchResult } from "./dr";
 import { benchKubernetes, formatKubernetesBench, type KubernetesBenchResult } from "./kubernetes";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -134,8 +134,7 @@ async function createBucket(minio: MinioServer, bucket: string): Promise<void> {
  * Ctrl-C its child does not acknowledge within 30 ms with SIGKILL, which no handler here can catch.
  * It acts on what the list file names: `group <pgid>` (killed only while its command line still
  * names our temp dir, so a reused id is never touched), `path <dir>` and `write <value> <file>` (a
- * kernel setting put back). After a normal cleanup the
- * list is gone and the watcher just exits.
+ * kernel setting put back). After a normal cleanup the list is gone and the watcher just exits.
  */
 function startReaper(tmp: string): { add(kind: "group" | "path" | "write", value: string | number): void; done(): void } {
   const list = `${tmp}.cleanup`;
@@ -154,6 +153,9 @@ function startReaper(tmp: string): { add(kind: "group" | "path" | "write", value
     done: () => rmSync(list, { force: true }),
   };
 }
+
+/** Memory touched once when free page reporting is stopped: about what a round's steps allocate, never more than a quarter of what is free. */
+const WARM_BYTES = Math.min(4 * GiB, Math.floor(freemem() / 4));
 
 const load = () => loadavg().map((n) => Math.round(n * 100) / 100);
 const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -238,8 +240,8 @@ async function main(): Promise<void> {
   const memoryHold = opts.pageReporting === "off" ? holdFreedMemory() : undefined;
   if (memoryHold) {
     reaper.add("write", `${memoryHold.original} ${PAGE_REPORTING_ORDER}`);
-    log(`free page reporting stopped (page_reporting_order ${memoryHold.original} → ${memoryHold.held}) until the end; touching 4 GiB once`);
-    touchMemory(4 * GiB);
+    log(`free page reporting stopped (page_reporting_order ${memoryHold.original} → ${memoryHold.held}) until the end; touching ${(WARM_BYTES / GiB).toFixed(1)} GiB once`);
+    touchMemory(WARM_BYTES);
   }
   let minio: MinioServer | undefined;
   let cleaning: Promise<void> | undefined;
@@ -374,7 +376,7 @@ async function main(): Promise<void> {
       `Repository size: bytes of the repository's files (folder) or objects (MinIO) after both backups.`,
       `kopia: policy --global --compression=${KOPIA_COMPRESSION}, automatic maintenance off; restic: repository v2 (compression auto); Lifeboat: zstd level 1.`,
       memoryHold
-        ? `Free page reporting (the VM handing freed memory to its host, after which first touches cost 300-600 MB/s) was stopped for the run and 4 GiB touched once (--page-reporting keep leaves it on; see bench/memory.ts).`
+        ? `Free page reporting (the VM handing freed memory to its host, after which first touches cost 300-600 MB/s) was stopped for the run and ${(WARM_BYTES / GiB).toFixed(1)} GiB touched once (--page-reporting keep leaves it on; see bench/memory.ts).`
         : `Free page reporting: ${opts.pageReporting === "keep" ? "left as it is (--page-reporting keep)" : "not present or not changeable here"}.`,
       `Load average (1, 5, 15 min): ${loadStart.join(" ")} at start, ${loadEnd.join(" ")} at the end, on ${cpus().length} CPUs.`,
     ];
@@ -412,7 +414,7 @@ async function main(): Promise<void> {
         kopia: `policy set --global --compression=${KOPIA_COMPRESSION}; maintenance set --enable-quick=false --enable-full=false; snapshot create --stdin-file=data.tar -; show <root>/data.tar; --config-file, --cache-directory, --log-dir per repository`,
         lifeboat: "Repository.init defaults (zstd level 1, 16 MiB packs); backupStream of tar's stdout; restoreStream to stdout; in a child process",
         peakRss: "GNU /usr/bin/time -f %M around the tool's process (ru_maxrss)",
-        pageReporting: memoryHold ? `stopped (page_reporting_order ${memoryHold.original} → ${memoryHold.held}), 4 GiB touched once` : opts.pageReporting === "keep" ? "kept" : "absent or not changeable",
+        pageReporting: memoryHold ? `stopped (page_reporting_order ${memoryHold.original} → ${memoryHold.held}), ${(WARM_BYTES / GiB).toFixed(1)} GiB touched once` : opts.pageReporting === "keep" ? "kept" : "absent or not changeable",
         restorePageCache: coldRestores ? "emptied (sync; drop_caches) before each timed restore" : "not emptied (not root): as each tool's backup left it",
         rssGoalBytes: RSS_GOAL_BYTES,
       },
