@@ -56,5 +56,5 @@ export function holdFreedMemory(): PageReportingHold | undefined {
 /** Touches `bytes` of memory once in a child process, which frees it on exit: the kernel keeps it, backed, for the steps to come. */
 export function touchMemory(bytes: number): void {
   const script = `const n=${Math.floor(bytes / (256 << 20))};const k=[];for(let i=0;i<n;i++)k.push(Buffer.alloc(256<<20,1));`;
-  execFileSync(process.execPath, ["--max-old-space-size=256", "-e", script], { stdio: "ignore" });
+  execFileSync(process.execPath, ["-e", script], { stdio: "ignore" });
 }

@@ -156,6 +156,7 @@ function startReaper(tmp: string): { add(kind: "group" | "path" | "write", value
 
 /** Memory touched once when free page reporting is stopped: about what a round's steps allocate, never more than a quarter of what is free. */
 const WARM_BYTES = Math.min(4 * GiB, Math.floor(freemem() / 4));
+const WARM_GIB = `${(WARM_BYTES / GiB).toFixed(1)} GiB`;
 
 const load = () => loadavg().map((n) => Math.round(n * 100) / 100);
 const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -240,7 +241,7 @@ async function main(): Promise<void> {
   const memoryHold = opts.pageReporting === "off" ? holdFreedMemory() : undefined;
   if (memoryHold) {
     reaper.add("write", `${memoryHold.original} ${PAGE_REPORTING_ORDER}`);
-    log(`free page reporting stopped (page_reporting_order ${memoryHold.original} → ${memoryHold.held}) until the end; touching ${(WARM_BYTES / GiB).toFixed(1)} GiB once`);
+    log(`free page reporting stopped (page_reporting_order ${memoryHold.original} → ${memoryHold.held}) until the end; touching ${WARM_GIB} once`);
     touchMemory(WARM_BYTES);
   }
   let minio: MinioServer | undefined;
@@ -376,7 +377,7 @@ async function main(): Promise<void> {
       `Repository size: bytes of the repository's files (folder) or objects (MinIO) after both backups.`,
       `kopia: policy --global --compression=${KOPIA_COMPRESSION}, automatic maintenance off; restic: repository v2 (compression auto); Lifeboat: zstd level 1.`,
       memoryHold
-        ? `Free page reporting (the VM handing freed memory to its host, after which first touches cost 300-600 MB/s) was stopped for the run and ${(WARM_BYTES / GiB).toFixed(1)} GiB touched once (--page-reporting keep leaves it on; see bench/memory.ts).`
+        ? `Free page reporting (the VM handing freed memory to its host, after which first touches cost 300-600 MB/s) was stopped for the run and ${WARM_GIB} touched once (--page-reporting keep leaves it on; see bench/memory.ts).`
         : `Free page reporting: ${opts.pageReporting === "keep" ? "left as it is (--page-reporting keep)" : "not present or not changeable here"}.`,
       `Load average (1, 5, 15 min): ${loadStart.join(" ")} at start, ${loadEnd.join(" ")} at the end, on ${cpus().length} CPUs.`,
     ];
@@ -414,7 +415,7 @@ async function main(): Promise<void> {
         kopia: `policy set --global --compression=${KOPIA_COMPRESSION}; maintenance set --enable-quick=false --enable-full=false; snapshot create --stdin-file=data.tar -; show <root>/data.tar; --config-file, --cache-directory, --log-dir per repository`,
         lifeboat: "Repository.init defaults (zstd level 1, 16 MiB packs); backupStream of tar's stdout; restoreStream to stdout; in a child process",
         peakRss: "GNU /usr/bin/time -f %M around the tool's process (ru_maxrss)",
-        pageReporting: memoryHold ? `stopped (page_reporting_order ${memoryHold.original} → ${memoryHold.held}), ${(WARM_BYTES / GiB).toFixed(1)} GiB touched once` : opts.pageReporting === "keep" ? "kept" : "absent or not changeable",
+        pageReporting: memoryHold ? `stopped (page_reporting_order ${memoryHold.original} → ${memoryHold.held}), ${WARM_GIB} touched once` : opts.pageReporting === "keep" ? "kept" : "absent or not changeable",
         restorePageCache: coldRestores ? "emptied (sync; drop_caches) before each timed restore" : "not emptied (not root): as each tool's backup left it",
         rssGoalBytes: RSS_GOAL_BYTES,
       },
