@@ -25,6 +25,11 @@ class LazyLocation implements Location {
     return this.loaded?.address ?? this.provisionalAddress;
   }
 
+  /** The driver's, once any call has loaded it (opening a repository does, before any backup). */
+  get putChecksum(): "crc32" | undefined {
+    return this.loaded?.putChecksum;
+  }
+
   private driver(): Promise<Location> {
     this.loading ??= this.load().then((d) => (this.loaded = d));
     return this.loading;

@@ -15,11 +15,13 @@ export interface PutOptions {
   /** With object lock on the bucket: the object may not be deleted or overwritten before this date. */
   retainUntil?: Date;
   /**
-   * The body's SHA-256 (hex), when the caller has computed it anyway (a pack's id is its SHA-256).
+   * The body's SHA-256 (hex), when the caller has computed it anyway (version 1 and 2 repositories name packs by it).
    * S3 sends it as the signed payload hash instead of hashing the body again, and the server
    * refuses the upload if the bytes it received do not match.
    */
   sha256?: string;
+  /** The body's CRC-32, when the caller has it; sent where the location says so (putChecksum). */
+  crc32?: number;
 }
 
 export interface Location {
@@ -28,6 +30,11 @@ export interface Location {
   readonly address: string;
   /** Writes an object whole; it is visible only once complete (multipart uploads included). */
   put(key: string, body: Buffer | Readable, opts?: PutOptions): Promise<void>;
+  /**
+   * "crc32" when put() sends PutOptions.crc32 for the server to check the body against, instead of
+   * a SHA-256 of its own (S3: an unsigned payload with x-amz-checksum-crc32).
+   */
+  readonly putChecksum?: "crc32";
   /** Reads an object, or `length` bytes of it from `offset`. Fails with code "not-found" if absent. */
   get(key: string, range?: { offset: number; length: number }): Promise<Buffer>;
   getStream(key: string): Promise<Readable>;

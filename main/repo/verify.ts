@@ -1,11 +1,10 @@
-// Verify (FORMAT.md, "Verify"): re-read packs, check each against its SHA-256 name, decrypt every
-// blob and recompute its id; and check that every blob a snapshot needs is indexed.
-import { createHash } from "node:crypto";
+// Verify (FORMAT.md, "Verify"): re-read packs, check each against its name (a hash of its bytes),
+// decrypt every blob and recompute its id; and check that every blob a snapshot needs is indexed.
 import type { Location } from "../locations/types";
 import type { TransferPool } from "../transfer/pool";
 import { transferPool } from "../transfer/pool";
 import { readChunkList } from "../transfer/restore";
-import { openObject } from "./crypto";
+import { openObject, packName } from "./crypto";
 import { decodePackHeader, idOfKey, keyOf, locatePackHeader, PACK_TRAILER_BYTES, PREFIX } from "./format";
 import { loadIndex, type RepoIndex } from "./repo-index";
 import type { Repository } from "./repository";
@@ -44,8 +43,8 @@ async function packsInLocation(location: Location): Promise<Set<string>> {
 /** Checks one pack completely; returns the number of blobs checked. */
 async function checkPack(repo: Repository, index: RepoIndex, pool: TransferPool, packId: string): Promise<{ blobs: number; bytes: number }> {
   const bytes = await repo.location.get(keyOf.pack(packId));
-  const digest = createHash("sha256").update(bytes).digest("hex");
-  if (digest !== packId) throw new Error(`content does not match its name (SHA-256 ${digest.slice(0, 16)}…): corrupted or truncated`);
+  const digest = packName(repo.packHash, bytes);
+  if (digest !== packId) throw new Error(`content does not match its name (${repo.packHash === "blake3" ? "BLAKE3" : "SHA-256"} ${digest.slice(0, 16)}…): corrupted or truncated`);
   const at = locatePackHeader(bytes.length, bytes.subarray(Math.max(0, bytes.length - PACK_TRAILER_BYTES)));
   const blobs = decodePackHeader(openObject(repo.keys, "pack-header", bytes.subarray(at.offset, at.offset + at.length)));
   const indexed = index.pack(packId)?.blobs ?? [];

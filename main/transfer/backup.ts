@@ -57,8 +57,9 @@ export class BackupSession {
       packSize: repo.config.packSize,
       maxBlob: repo.config.chunker.max + SEAL_WORST_OVERHEAD,
       parallelUploads: opts.parallelUploads ?? 2,
-      // Half a CPU-second per GiB the engine thread, which reads the stream, does not spend.
-      hashPack: (bytes) => this.pool.hash({ segment: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length }),
+      packHash: repo.packHash,
+      // Hashed in a worker: CPU time the engine thread, which reads the stream, does not spend.
+      hashPack: (bytes, crc32) => this.pool.hash({ segment: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length, algorithm: repo.packHash, crc32 }),
       retainUntil: () => repo.retainUntil(),
       signal: opts.signal,
       onPackDurable: (pack, bytes) => {

@@ -5,12 +5,11 @@
 // Blobs are copied into one of a few pack buffers that are reused for the whole backup (uploads in
 // flight + the one filling), so moving gigabytes allocates almost nothing: on the engine thread,
 // every allocated buffer would be external memory that V8 answers with full garbage collections.
-import { createHash } from "node:crypto";
 import pRetry from "p-retry";
 import { allocateAligned } from "../locations/direct-io";
 import { LocationError, type Location, type PutOptions } from "../locations/types";
-import { sealObject, type MasterKeys } from "../repo/crypto";
-import { encodeIndexSegment, encodePackHeader, keyOf, packTrailer, randomId, type BlobType, type IndexedBlob, type IndexedPack, type PackedBlob } from "../repo/format";
+import { packDigest, sealObject, type MasterKeys, type PackDigest } from "../repo/crypto";
+import { encodeIndexSegment, encodePackHeader, keyOf, packTrailer, randomId, type BlobType, type IndexedBlob, type IndexedPack, type PackedBlob, type PackHash } from "../repo/format";
 
 export interface PackWriterOptions {
   location: Location;
@@ -26,8 +25,10 @@ export interface PackWriterOptions {
   signal?: AbortSignal;
   /** How long an unreachable location is retried before the backup fails (default 2 minutes). */
   outageToleranceMs?: number;
-  /** Hashes a pack (SHA-256, hex) off the engine thread; pack buffers are then shared memory. */
-  hashPack?: (pack: Buffer) => Promise<string>;
+  /** How packs are named (the repository's format version decides). */
+  packHash: PackHash;
+  /** Hashes a pack off the engine thread (packDigest there); pack buffers are then shared memory. */
+  hashPack?: (pack: Buffer, crc32: boolean) => Promise<PackDigest>;
 }
 
 /** Room kept for a pack's header and trailer: 41 bytes per blob, so at most this many blobs a pack. */
@@ -137,11 +138,13 @@ export class PackWriter {
 
   private async upload(blobs: IndexedBlob[], bytes: Buffer): Promise<void> {
     if (this.opts.signal?.aborted) throw this.opts.signal.reason;
-    // A pack is named by the SHA-256 of its bytes.
-    const id = this.opts.hashPack ? await this.opts.hashPack(bytes) : createHash("sha256").update(bytes).digest("hex");
-    const pack: IndexedPack = { id, blobs };
+    // A pack is named by the hash of its bytes. The location gets what it checks the upload with:
+    // a SHA-256 name doubles as S3's signed payload hash; otherwise a CRC-32, where it takes one.
+    const crc32 = this.opts.packHash !== "sha256" && this.opts.location.putChecksum === "crc32";
+    const digest = this.opts.hashPack ? await this.opts.hashPack(bytes, crc32) : packDigest(this.opts.packHash, bytes, crc32);
+    const pack: IndexedPack = { id: digest.name, blobs };
     const retainUntil = this.opts.retainUntil?.();
-    await this.put(keyOf.pack(pack.id), bytes, { retainUntil, sha256: pack.id });
+    await this.put(keyOf.pack(pack.id), bytes, { retainUntil, ...(this.opts.packHash === "sha256" ? { sha256: digest.name } : { crc32: digest.crc32 }) });
     this.uploadedBytes += bytes.length;
     const segmentId = randomId();
     const segment = sealObject(this.opts.keys, keyOf.index(segmentId), encodeIndexSegment({ supersedes: [], packs: [pack] }));

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { Piscina } from "piscina";
+import type { PackDigest } from "../repo/crypto";
 import type { HashTask, OpenTask, SealResult, SealTask } from "./tasks";
 import { THREAD_SCRIPTS, type ThreadScript } from "./thread-scripts";
 
@@ -14,7 +15,7 @@ export interface TransferPool {
   seal(task: Omit<SealTask, "op">): Promise<SealResult>;
   /** `transfer`: buffers the blobs view that are moved to the worker instead of copied (unusable after). */
   open(task: Omit<OpenTask, "op">, transfer?: ArrayBuffer[]): Promise<Uint8Array[]>;
-  hash(task: Omit<HashTask, "op">): Promise<string>;
+  hash(task: Omit<HashTask, "op">): Promise<PackDigest>;
   readonly threads: number;
   destroy(): Promise<void>;
 }
@@ -42,7 +43,7 @@ export function createTransferPool(threads = Math.max(2, availableParallelism())
   return {
     threads,
     seal: (task) => pool.run({ op: "seal", ...task }) as Promise<SealResult>,
-    hash: (task) => pool.run({ op: "hash", ...task }) as Promise<string>,
+    hash: (task) => pool.run({ op: "hash", ...task }) as Promise<PackDigest>,
     open: (task, transfer) => pool.run({ op: "open", ...task }, transfer?.length ? { transferList: transfer } : {}) as Promise<Uint8Array[]>,
     destroy: () => pool.destroy(),
   };

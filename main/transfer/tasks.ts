@@ -2,6 +2,7 @@
 // in SharedArrayBuffer segments, so workers read it in place.
 import type { ChunkerParams } from "../repo/chunker";
 import type { ContentIdAlgorithm } from "../repo/crypto";
+import type { PackHash } from "../repo/format";
 import type { KnownSetView } from "./known-set";
 
 /** What a worker needs to seal and open blobs: the master keys and how ids are derived. */
@@ -62,12 +63,14 @@ export interface OpenTask {
   into?: { segment: SharedArrayBuffer; at: number };
 }
 
-/** SHA-256 (hex) of bytes in shared memory: a pack, hashed off the engine thread. */
+/** The name (and CRC-32, when asked) of a pack in shared memory, hashed off the engine thread. */
 export interface HashTask {
   op: "hash";
   segment: SharedArrayBuffer;
   offset: number;
   length: number;
+  algorithm: PackHash;
+  crc32: boolean;
 }
 
 export type TransferTask = SealTask | OpenTask | HashTask;

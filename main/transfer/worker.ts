@@ -1,8 +1,7 @@
 // A transfer worker: hashing, compression and encryption, off the engine thread.
 // Thin on purpose: the algorithms live in main/repo and are tested there.
 import { COMPRESSION_NONE, COMPRESSION_ZSTD, compressRoom, createBlobCodec } from "../repo/compression";
-import { BLOB_FRAME_BYTES, contentId, openBlobInto, sameBytes, sealBlobSplit, IntegrityError, type MasterKeys } from "../repo/crypto";
-import { createHash } from "node:crypto";
+import { BLOB_FRAME_BYTES, contentId, openBlobInto, packDigest, sameBytes, sealBlobSplit, IntegrityError, type MasterKeys, type PackDigest } from "../repo/crypto";
 import { move, transferableSymbol, valueSymbol } from "piscina";
 import { knownHas } from "./known-set";
 import type { OpenTask, SealResult, SealTask, TransferTask, WorkerKeys } from "./tasks";
@@ -103,10 +102,10 @@ function transferring<T extends object>(value: T, buffers: Uint8Array[]): T {
   }) as unknown as T;
 }
 
-export default function run(task: TransferTask): SealResult | Uint8Array[] | string {
+export default function run(task: TransferTask): SealResult | Uint8Array[] | PackDigest {
   switch (task.op) {
     case "hash":
-      return createHash("sha256").update(new Uint8Array(task.segment, task.offset, task.length)).digest("hex");
+      return packDigest(task.algorithm, new Uint8Array(task.segment, task.offset, task.length), task.crc32);
     case "seal":
       return seal(task);
     case "open": {

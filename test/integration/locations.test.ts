@@ -4,7 +4,9 @@
 // LocationError with the right code and a message that names the location.
 import { createHash, randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { connect as connectTcp, createServer } from "node:net";
+import { crc32 } from "node:zlib";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +17,7 @@ import {
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectVersionsCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
@@ -127,6 +130,12 @@ function chunkedStream(data: Buffer, chunkSize: number): Readable {
 }
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+function crc32Base64(b: Buffer): string {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(crc32(b));
+  return out.toString("base64");
+}
 
 async function keysUnder(loc: Location, prefix: string): Promise<Map<string, number>> {
   const found = new Map<string, number>();
@@ -254,6 +263,63 @@ describe("s3 driver specifics", () => {
     await expect(loc.put("wrong", body, { sha256: wrong })).rejects.toThrow(/XAmzContentSHA256Mismatch/);
     await expect(loc.head("wrong")).resolves.toBeUndefined();
     await loc.delete("right");
+  });
+
+  test("a put given its CRC-32 goes unsigned with x-amz-checksum-crc32; a damaged body is sent again, signed", async () => {
+    const loc = openS3(s3Config({ prefix: "crc" }));
+    expect(loc.putChecksum).toBe("crc32");
+    const raw = rawS3(minio);
+    const storedCrc = async (key: string) => (await raw.send(new HeadObjectCommand({ Bucket: "backups", Key: `crc/${key}`, ChecksumMode: "ENABLED" }))).ChecksumCRC32;
+    const body = randomBytes(256 * 1024);
+    await loc.put("right", body, { crc32: crc32(body) });
+    expect((await loc.get("right")).equals(body)).toBe(true);
+    expect(await storedCrc("right")).toBe(crc32Base64(body)); // MinIO checked it and kept it
+    // A CRC-32 that does not match (as if the body changed on the way): MinIO refuses it, and the
+    // same bytes go again, signed with their SHA-256.
+    await loc.put("resent", body, { crc32: crc32(body) ^ 1 });
+    expect((await loc.get("resent")).equals(body)).toBe(true);
+    expect(await storedCrc("resent")).toBeUndefined();
+    // That was the body's fault, not the server's: the next put is checksummed again.
+    await loc.put("after", body, { crc32: crc32(body) });
+    expect(await storedCrc("after")).toBe(crc32Base64(body));
+    for (const key of ["right", "resent", "after"]) await loc.delete(key);
+    raw.destroy();
+  });
+
+  test("a server that refuses x-amz-checksum-crc32 gets signed puts instead, from then on", async () => {
+    // An HTTP proxy in front of the real MinIO answering NotImplemented to any checksummed put, as
+    // S3-compatible servers without the newer checksums do.
+    const target = new URL(minio.endpoint);
+    let refused = 0;
+    const proxy = createHttpServer((req, res) => {
+      if (req.method === "PUT" && req.headers["x-amz-checksum-crc32"]) {
+        refused++;
+        req.resume();
+        res.writeHead(501, { "content-type": "application/xml" });
+        res.end("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>");
+        return;
+      }
+      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on("error", () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const loc = openS3(s3Config({ prefix: "refuses", endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` }));
+      const bodies = [randomBytes(100_000), randomBytes(200_000)];
+      await loc.put("one", bodies[0]!, { crc32: crc32(bodies[0]!) });
+      await loc.put("two", bodies[1]!, { crc32: crc32(bodies[1]!) });
+      expect(refused).toBe(1); // the second went signed straight away
+      expect((await loc.get("one")).equals(bodies[0]!)).toBe(true);
+      expect((await loc.get("two")).equals(bodies[1]!)).toBe(true);
+      await loc.delete("one");
+      await loc.delete("two");
+    } finally {
+      proxy.close();
+    }
   });
 
   test("ranged reads (a restore's pack reads) take the lean transport: the same bytes, kept-alive sockets, the SDK's errors", async () => {

@@ -3,11 +3,14 @@
 // wrong password, a corrupted pack and a truncated pack are reported; a backup killed with SIGKILL
 // leaves no snapshot and its uploaded packs are reused; a MinIO restart mid-upload is ridden out.
 import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
 import { closeSync, constants, mkdtempSync, openSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { Blake3Hasher } from "@napi-rs/blake-hash";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { openLocation, type LocationConfig } from "../../main/locations";
 import { IntegrityError, sealObject } from "../../main/repo/crypto";
@@ -25,6 +28,7 @@ import { startAzurite, startMinio, type AzuriteServer, type MinioServer } from "
 import { waitFor } from "../support/proc";
 
 const FAST_KDF = { N: 1024, r: 8, p: 1 };
+const blake3Hex = (b: Buffer) => new Blake3Hasher().update(b).digestBuffer().toString("hex");
 const MiB = 1 << 20;
 let minio: MinioServer;
 let azurite: AzuriteServer;
@@ -358,7 +362,51 @@ describe("writers, keys and immutability", () => {
     // A new repository derives other ids for the same data: BLAKE3 by default.
     const blake = await Repository.init(openLocation(await locationConfig("folder")), "pw", { kdf: FAST_KDF });
     expect(blake.config.contentId).toBe("blake3-keyed");
-    expect(blake.info.version).toBe(2); // a Lifeboat that reads only version 1 refuses it
+    expect(blake.info.version).toBe(3); // a Lifeboat that reads only version 1 or 2 refuses it
+  });
+
+  test("a new repository names packs by BLAKE3 and, on S3, uploads each with its CRC-32; a version 2 one keeps SHA-256 names, signed", async () => {
+    const s3 = new S3Client({ endpoint: minio.endpoint, region: minio.region, forcePathStyle: true, credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey } });
+    const config = async () => (await locationConfig("minio")) as LocationConfig & { kind: "s3" };
+    /** Each pack's bytes, name, and the CRC-32 MinIO stored with it (undefined: none was sent). */
+    const packsOf = async (repo: Repository, bucket: string) => {
+      const packs = [];
+      for await (const obj of repo.location.list("data/")) {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `lifeboat/${obj.key}`, ChecksumMode: "ENABLED" }));
+        packs.push({ name: obj.key.slice(obj.key.lastIndexOf("/") + 1), bytes: await repo.location.get(obj.key), crc32: head.ChecksumCRC32 });
+      }
+      return packs;
+    };
+    const crc32Base64 = (b: Buffer) => { const out = Buffer.alloc(4); out.writeUInt32BE(crc32(b)); return out.toString("base64"); };
+
+    const v3Config = await config();
+    const v3 = await Repository.init(openLocation(v3Config), "pw", { kdf: FAST_KDF, packSize: 4 * MiB });
+    const snap3 = await backupStream(v3, "d", mixed(12 * MiB, "v3"));
+    const packs3 = await packsOf(v3, v3Config.bucket);
+    expect(packs3.length).toBeGreaterThan(1);
+    for (const p of packs3) {
+      expect(p.name).toBe(blake3Hex(p.bytes));
+      expect(p.crc32).toBe(crc32Base64(p.bytes));
+    }
+    expect((await verifyRepository(v3)).problems).toEqual([]);
+    expect(await sha256Of(restoreChunks(v3, snap3.streams[0]!))).toBe(await sha256Of(mixed(12 * MiB, "v3")));
+
+    // A repository written by a Lifeboat before version 3 (BLAKE3 chunk ids, SHA-256 pack names).
+    const v2Config = await config();
+    const created = await Repository.init(openLocation(v2Config), "pw", { kdf: FAST_KDF, packSize: 4 * MiB });
+    await created.location.put(keyOf.version(), Buffer.from(JSON.stringify({ ...created.info, version: 2 })));
+    const v2 = await Repository.open(openLocation(v2Config), "pw");
+    expect(v2.packHash).toBe("sha256");
+    const snap2 = await backupStream(v2, "d", mixed(12 * MiB, "v2"));
+    const packs2 = await packsOf(v2, v2Config.bucket);
+    expect(packs2.length).toBeGreaterThan(1);
+    for (const p of packs2) {
+      expect(p.name).toBe(createHash("sha256").update(p.bytes).digest("hex"));
+      expect(p.crc32).toBeUndefined(); // signed with the SHA-256 instead
+    }
+    expect((await verifyRepository(v2)).problems).toEqual([]);
+    expect(await sha256Of(restoreChunks(v2, snap2.streams[0]!))).toBe(await sha256Of(mixed(12 * MiB, "v2")));
+    s3.destroy();
   });
 
   test("a repository whose chunk ids this Lifeboat cannot derive is refused by name", async () => {

@@ -4,10 +4,10 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { chunkAll, createChunker, createStreamCutter, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from "../../main/repo/chunker";
 import { createBlobCodec } from "../../main/repo/compression";
-import { CONTENT_ID_ALGORITHMS, contentId, IntegrityError, newMasterKeys, openBlob, openObject, sealBlob, sealObject, unwrapMasterKeys, wrapMasterKeys, WrongPasswordError } from "../../main/repo/crypto";
+import { CONTENT_ID_ALGORITHMS, contentId, IntegrityError, newMasterKeys, openBlob, openObject, packDigest, packName, sealBlob, sealObject, unwrapMasterKeys, wrapMasterKeys, WrongPasswordError } from "../../main/repo/crypto";
 import {
   decodeChunkList, decodeIndexSegment, decodePackHeader, encodeChunkList, encodeIndexSegment, encodePackHeader, FormatError,
-  locatePackHeader, packTrailer, parseVersionFile,
+  locatePackHeader, packHashOf, packTrailer, parseVersionFile,
 } from "../../main/repo/format";
 import { snapshotsBeyondKeepLast } from "../../main/repo/repository";
 import type { SnapshotManifest } from "../../main/repo/format";
@@ -195,11 +195,24 @@ describe("binary layouts", () => {
     expect(() => decodeChunkList(Buffer.alloc(35))).toThrow(/whole number/);
   });
 
+  test("packs are named by SHA-256 up to version 2 and by BLAKE3 from version 3; the CRC-32 comes only when asked", () => {
+    expect([1, 2, 3].map(packHashOf)).toEqual(["sha256", "sha256", "blake3"]);
+    const abc = new TextEncoder().encode("abc");
+    // The published test vectors of each hash for "abc".
+    expect(packName("sha256", abc)).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(packName("blake3", abc)).toBe("6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85");
+    // A view into a larger buffer hashes only its own bytes.
+    expect(packName("blake3", new TextEncoder().encode("xabcx").subarray(1, 4))).toBe(packName("blake3", abc));
+    expect(packDigest("blake3", abc, false)).toEqual({ name: packName("blake3", abc) });
+    expect(packDigest("blake3", abc, true).crc32).toBe(0x352441c2); // CRC-32 (IEEE) of "abc"
+  });
+
   test("the version file refuses other formats and versions", () => {
     expect(parseVersionFile('{"format":"lifeboat-repository","version":1,"id":"x","created":"y"}').id).toBe("x");
     expect(() => parseVersionFile('{"format":"restic"}')).toThrow(/not a Lifeboat repository/);
     expect(parseVersionFile('{"format":"lifeboat-repository","version":2,"id":"x","created":"y"}').version).toBe(2);
-    expect(() => parseVersionFile('{"format":"lifeboat-repository","version":9}')).toThrow(/version 9 is not supported by this Lifeboat \(supports 1 and 2\)/);
+    expect(parseVersionFile('{"format":"lifeboat-repository","version":3,"id":"x","created":"y"}').version).toBe(3);
+    expect(() => parseVersionFile('{"format":"lifeboat-repository","version":9}')).toThrow(/version 9 is not supported by this Lifeboat \(supports 1, 2 and 3\)/);
     expect(() => parseVersionFile("nope")).toThrow(/not JSON/);
   });
 });
