@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, test } from "vitest";
 import { sealedChunks } from "../../main/transfer/chunk-stream";
-import { contentId } from "../../main/repo/crypto";
+import { contentId, packDigest, type PackDigest } from "../../main/repo/crypto";
 import type { SealResult, WorkerKeys } from "../../main/transfer/tasks";
 
 beforeAll(() => {
@@ -60,12 +60,13 @@ test("electron-builder ships the bundles and unpacks the native modules", () => 
   expect(config).toMatch(/^asar: true$/m);
   expect(config).toMatch(/^asarUnpack:\n(\s+- .*\n)*\s+- node_modules\/zstd-napi\/\*\*$/m);
   expect(config).toMatch(/^asarUnpack:\n(\s+- .*\n)*\s+- node_modules\/@napi-rs\/blake-hash\*\/\*\*$/m);
+  expect(config).toMatch(/^asarUnpack:\n(\s+- .*\n)*\s+- node_modules\/@node-rs\/crc32\*\/\*\*$/m);
   expect(config).toMatch(/^\s+- dist\/electron\/\*\*$/m);
   expect(config).toMatch(/^\s+- dist\/renderer\/\*\*$/m);
   for (const target of ["AppImage, deb", "nsis", "dmg"]) expect(config).toContain(`target: [${target}]`);
 });
 
-test("the bundled transfer worker runs: it seals and opens a chunk with the native zstd and BLAKE3 bindings", async () => {
+test("the bundled transfer worker runs: it seals and opens a chunk, and names a pack, with the native zstd, BLAKE3 and CRC-32 bindings", async () => {
   const { Piscina } = await import("piscina");
   const pool = new Piscina({ filename: join(process.cwd(), "dist/electron/transfer-worker.mjs"), maxThreads: 1 });
   try {
@@ -81,6 +82,8 @@ test("the bundled transfer worker runs: it seals and opens a chunk with the nati
     const sealed = Buffer.concat(chunk!.sealed!);
     const [plain] = (await pool.run({ op: "open", keys, blobs: [{ id: chunk!.id, rawLength: chunk!.rawLength, sealed }] })) as Uint8Array[];
     expect(Buffer.from(plain!).equals(Buffer.alloc(64 * 1024, 42))).toBe(true);
+    const digest = (await pool.run({ op: "hash", segment, offset: 0, length: segment.byteLength, algorithm: "blake3", crc32: true })) as PackDigest;
+    expect(digest).toEqual(packDigest("blake3", new Uint8Array(segment), true));
   } finally {
     await pool.destroy();
   }
