@@ -2,10 +2,19 @@
 // key derived per object, keyed content ids (BLAKE3, or HMAC-SHA256 in older repositories), and
 // master keys wrapped by scrypt.
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
+import { createRequire } from "node:module";
 import { hostname } from "node:os";
-import { Blake3Hasher } from "@napi-rs/blake-hash";
-import { crc32 } from "@node-rs/crc32";
+import type * as BlakeHash from "@napi-rs/blake-hash";
+import type * as Crc32 from "@node-rs/crc32";
 import type { PackHash } from "./format";
+
+// Native hashes are loaded on first use: each costs every thread that loads it 3-4 MB of memory,
+// and the engine thread of a backup uses neither (the workers hash).
+const requireNative = createRequire(import.meta.url);
+let blakeModule: typeof BlakeHash | undefined;
+let crc32Module: typeof Crc32 | undefined;
+const Blake3 = () => (blakeModule ??= requireNative("@napi-rs/blake-hash") as typeof BlakeHash).Blake3Hasher;
+const crc32 = (data: Buffer) => (crc32Module ??= requireNative("@node-rs/crc32") as typeof Crc32).crc32(data);
 
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
@@ -43,7 +52,7 @@ export function newMasterKeys(): MasterKeys {
  */
 const CONTENT_ID_FUNCTIONS = {
   // A Buffer view of the same memory (shared segments included): the binding's types take Buffers.
-  "blake3-keyed": (idKey: Buffer, data: Uint8Array) => Blake3Hasher.newKeyed(idKey).update(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).digestBuffer(),
+  "blake3-keyed": (idKey: Buffer, data: Uint8Array) => Blake3().newKeyed(idKey).update(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).digestBuffer(),
   "hmac-sha256": (idKey: Buffer, data: Uint8Array) => createHmac("sha256", idKey).update(data).digest(),
 };
 export type ContentIdAlgorithm = keyof typeof CONTENT_ID_FUNCTIONS;
@@ -67,7 +76,7 @@ export function contentId(algorithm: ContentIdAlgorithm, idKey: Buffer, data: Ui
  */
 export function packName(algorithm: PackHash, bytes: Uint8Array): string {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return algorithm === "blake3" ? new Blake3Hasher().update(view).digestBuffer().toString("hex") : createHash("sha256").update(view).digest("hex");
+  return algorithm === "blake3" ? new (Blake3())().update(view).digestBuffer().toString("hex") : createHash("sha256").update(view).digest("hex");
 }
 
 /** What names a pack, and the CRC-32 of its bytes when the location sends one with the upload. */
@@ -78,8 +87,8 @@ export interface PackDigest {
 
 /** The CRC-32 comes from @node-rs/crc32 (carry-less multiply): 16 GB/s here, zlib's 3.6 GB/s. */
 export function packDigest(algorithm: PackHash, bytes: Uint8Array, withCrc32: boolean): PackDigest {
-  const crc = () => crc32(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  return { name: packName(algorithm, bytes), ...(withCrc32 ? { crc32: crc() } : {}) };
+  const name = packName(algorithm, bytes);
+  return withCrc32 ? { name, crc32: crc32(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) } : { name };
 }
 
 const BLOB_LABEL = Buffer.from("lifeboat/v1/blob");
