@@ -16,6 +16,9 @@ let crc32Module: typeof Crc32 | undefined;
 const Blake3 = () => (blakeModule ??= requireNative("@napi-rs/blake-hash") as typeof BlakeHash).Blake3Hasher;
 const crc32 = (data: Buffer) => (crc32Module ??= requireNative("@node-rs/crc32") as typeof Crc32).crc32(data);
 
+/** A Buffer view of the same memory (shared segments included): the native bindings' types take Buffers. */
+const bufferView = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
 export const ID_BYTES = 32;
@@ -51,8 +54,7 @@ export function newMasterKeys(): MasterKeys {
  * the CPU's SHA extensions, and every byte of every backup and restore is hashed once.
  */
 const CONTENT_ID_FUNCTIONS = {
-  // A Buffer view of the same memory (shared segments included): the binding's types take Buffers.
-  "blake3-keyed": (idKey: Buffer, data: Uint8Array) => Blake3().newKeyed(idKey).update(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).digestBuffer(),
+  "blake3-keyed": (idKey: Buffer, data: Uint8Array) => Blake3().newKeyed(idKey).update(bufferView(data)).digestBuffer(),
   "hmac-sha256": (idKey: Buffer, data: Uint8Array) => createHmac("sha256", idKey).update(data).digest(),
 };
 export type ContentIdAlgorithm = keyof typeof CONTENT_ID_FUNCTIONS;
@@ -75,7 +77,7 @@ export function contentId(algorithm: ContentIdAlgorithm, idKey: Buffer, data: Ui
  * SHA extensions; every byte a backup writes is hashed once.
  */
 export function packName(algorithm: PackHash, bytes: Uint8Array): string {
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = bufferView(bytes);
   return algorithm === "blake3" ? new (Blake3())().update(view).digestBuffer().toString("hex") : createHash("sha256").update(view).digest("hex");
 }
 
@@ -88,7 +90,7 @@ export interface PackDigest {
 /** The CRC-32 comes from @node-rs/crc32 (carry-less multiply): 16 GB/s here, zlib's 3.6 GB/s. */
 export function packDigest(algorithm: PackHash, bytes: Uint8Array, withCrc32: boolean): PackDigest {
   const name = packName(algorithm, bytes);
-  return withCrc32 ? { name, crc32: crc32(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) } : { name };
+  return withCrc32 ? { name, crc32: crc32(bufferView(bytes)) } : { name };
 }
 
 const BLOB_LABEL = Buffer.from("lifeboat/v1/blob");

@@ -59,7 +59,7 @@ export class BackupSession {
       parallelUploads: opts.parallelUploads ?? 2,
       packHash: repo.packHash,
       // Hashed in a worker: CPU time the engine thread, which reads the stream, does not spend.
-      hashPack: (bytes, crc32) => this.pool.hash({ segment: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length, algorithm: repo.packHash, crc32 }),
+      hashPack: (bytes, algorithm, crc32) => this.pool.hash({ segment: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length, algorithm, crc32 }),
       retainUntil: () => repo.retainUntil(),
       signal: opts.signal,
       onPackDurable: (pack, bytes) => {

@@ -28,7 +28,7 @@ export interface PackWriterOptions {
   /** How packs are named (the repository's format version decides). */
   packHash: PackHash;
   /** Hashes a pack off the engine thread (packDigest there); pack buffers are then shared memory. */
-  hashPack?: (pack: Buffer, crc32: boolean) => Promise<PackDigest>;
+  hashPack?: (pack: Buffer, algorithm: PackHash, crc32: boolean) => Promise<PackDigest>;
 }
 
 /** Room kept for a pack's header and trailer: 41 bytes per blob, so at most this many blobs a pack. */
@@ -140,11 +140,12 @@ export class PackWriter {
     if (this.opts.signal?.aborted) throw this.opts.signal.reason;
     // A pack is named by the hash of its bytes. The location gets what it checks the upload with:
     // a SHA-256 name doubles as S3's signed payload hash; otherwise a CRC-32, where it takes one.
-    const crc32 = this.opts.packHash !== "sha256" && this.opts.location.putChecksum === "crc32";
-    const digest = this.opts.hashPack ? await this.opts.hashPack(bytes, crc32) : packDigest(this.opts.packHash, bytes, crc32);
+    const { packHash } = this.opts;
+    const crc32 = packHash !== "sha256" && this.opts.location.putChecksum === "crc32";
+    const digest = this.opts.hashPack ? await this.opts.hashPack(bytes, packHash, crc32) : packDigest(packHash, bytes, crc32);
     const pack: IndexedPack = { id: digest.name, blobs };
     const retainUntil = this.opts.retainUntil?.();
-    await this.put(keyOf.pack(pack.id), bytes, { retainUntil, ...(this.opts.packHash === "sha256" ? { sha256: digest.name } : { crc32: digest.crc32 }) });
+    await this.put(keyOf.pack(pack.id), bytes, { retainUntil, sha256: packHash === "sha256" ? digest.name : undefined, crc32: digest.crc32 });
     this.uploadedBytes += bytes.length;
     const segmentId = randomId();
     const segment = sealObject(this.opts.keys, keyOf.index(segmentId), encodeIndexSegment({ supersedes: [], packs: [pack] }));
