@@ -10,7 +10,7 @@ import {
 } from "@azure/storage-blob";
 import type { AzureAuth, AzureLocationConfig } from "./config";
 import { classifyAzureError, type Operation } from "./errors";
-import { assertRange, readBody, type ByteRange } from "./range";
+import { assertIntoRange, assertRange, readBody, readBodyInto, type ByteRange } from "./range";
 import { LocationError, type Location, type ObjectInfo, type PutOptions } from "./types";
 
 const BLOCK_SIZE = 4 * 1024 * 1024;
@@ -111,6 +111,16 @@ export class AzureLocation implements Location {
     try {
       const stream = await this.download(key, range?.offset ?? 0, range?.length);
       return await readBody(stream, range?.length);
+    } catch (err) {
+      throw this.error(err, "get", key);
+    }
+  }
+
+  async readInto(key: string, range: ByteRange, into: Uint8Array): Promise<number> {
+    assertIntoRange(range, into);
+    if (range.length === 0) return 0;
+    try {
+      return await readBodyInto(await this.download(key, range.offset, range.length), into.subarray(0, range.length));
     } catch (err) {
       throw this.error(err, "get", key);
     }

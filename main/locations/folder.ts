@@ -8,7 +8,7 @@ import type { Readable } from "node:stream";
 import type { FolderLocationConfig } from "./config";
 import { directIoFolder, writeDirect } from "./direct-io";
 import { classifyFsError, errorCode, type Operation } from "./errors";
-import { assertRange, type ByteRange } from "./range";
+import { assertIntoRange, assertRange, type ByteRange } from "./range";
 import { LocationError, type Location, type ObjectInfo, type PutOptions } from "./types";
 
 const TEMP_SUFFIX = /\.tmp-[0-9a-f]{16}$/;
@@ -140,21 +140,34 @@ export class FolderLocation implements Location {
   }
 
   async get(key: string, range?: ByteRange): Promise<Buffer> {
-    if (range) assertRange(range);
+    if (!range) {
+      const path = keyToPath(this.root, key);
+      try {
+        return await readFile(path);
+      } catch (err) {
+        if (errorCode(err) === "ENOENT") throw await this.notFound(err, "get", key, path);
+        throw this.error(err, "get", key, path);
+      }
+    }
+    assertRange(range);
+    // Not zero-filled: only the bytes read are ever returned.
+    const buffer = Buffer.allocUnsafeSlow(range.length);
+    return buffer.subarray(0, await this.readInto(key, range, buffer));
+  }
+
+  async readInto(key: string, range: ByteRange, into: Uint8Array): Promise<number> {
+    assertIntoRange(range, into);
     const path = keyToPath(this.root, key);
     try {
-      if (!range) return await readFile(path);
       const handle = await open(path, "r");
       try {
-        // Not zero-filled: only the bytes read are ever returned.
-        const buffer = Buffer.allocUnsafeSlow(range.length);
         let filled = 0;
         while (filled < range.length) {
-          const { bytesRead } = await handle.read(buffer, filled, range.length - filled, range.offset + filled);
+          const { bytesRead } = await handle.read(into, filled, range.length - filled, range.offset + filled);
           if (bytesRead === 0) break; // end of file: like S3, a range past the end returns what there is
           filled += bytesRead;
         }
-        return buffer.subarray(0, filled);
+        return filled;
       } finally {
         await handle.close();
       }

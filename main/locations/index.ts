@@ -37,6 +37,7 @@ class LazyLocation implements Location {
 
   async put(key: string, body: Buffer | Readable, opts?: PutOptions) { return (await this.driver()).put(key, body, opts); }
   async get(key: string, range?: { offset: number; length: number }) { return (await this.driver()).get(key, range); }
+  async readInto(key: string, range: { offset: number; length: number }, into: Uint8Array) { return (await this.driver()).readInto(key, range, into); }
   async getStream(key: string) { return (await this.driver()).getStream(key); }
   async head(key: string) { return (await this.driver()).head(key); }
   async delete(key: string) { return (await this.driver()).delete(key); }

@@ -12,6 +12,12 @@ export function assertRange(range: ByteRange): void {
   }
 }
 
+/** A valid range, and room for it in `into`. */
+export function assertIntoRange(range: ByteRange, into: Uint8Array): void {
+  assertRange(range);
+  if (into.length < range.length) throw new RangeError(`a read of ${range.length} bytes into ${into.length}`);
+}
+
 /** The HTTP Range header value for a non-empty range. */
 export function httpRange(range: ByteRange): string {
   return `bytes=${range.offset}-${range.offset + range.length - 1}`;
@@ -50,5 +56,22 @@ export function readBody(body: Readable, expected?: number): Promise<Buffer> {
     });
     body.once("error", reject);
     body.once("end", () => resolve(out ? out.subarray(0, filled) : Buffer.concat(extra, filled)));
+  });
+}
+
+/** A ranged body read into `into`: how many bytes arrived. More than fit fails the read. */
+export function readBodyInto(body: Readable, into: Uint8Array): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let filled = 0;
+    body.on("data", (piece: Buffer) => {
+      if (filled + piece.length > into.length) {
+        body.destroy(new Error(`the server sent more than the ${into.length} bytes asked for`));
+        return;
+      }
+      into.set(piece, filled);
+      filled += piece.length;
+    });
+    body.once("error", reject);
+    body.once("end", () => resolve(filled));
   });
 }

@@ -4,8 +4,8 @@
 // buffer into a new Buffer and pushed through a stream: for the 680 MB of packs behind a 1 GiB
 // restore that cost 0.9 s of CPU more than reading the same bytes straight into one buffer per
 // read (measured against MinIO on this machine, 8 reads of 8 MiB in flight). Here the socket reads
-// into one reused 256 KiB buffer (net/tls `onread`; 64 KiB to 4 MiB measured, 256 KiB was as fast
-// as any), and the body is copied once, into the buffer the caller gets.
+// the response head into a reused 256 KiB buffer (net/tls `onread`), then the body straight into
+// the buffer the caller gets: the kernel's copy is the only one.
 //
 // Only the transport is ours: the SDK still builds, signs, retries and deserializes every request,
 // errors included. This handler takes GETs with a Range header and no body, whose
@@ -34,7 +34,7 @@ export interface RangedGetOptions {
 /** How many sockets a host keeps open between reads, and for how long. */
 const MAX_IDLE_SOCKETS = 16;
 const IDLE_SOCKET_MS = 15_000;
-/** The reused buffer each socket reads into: larger reads, fewer callbacks. */
+/** The reused buffer each socket reads response heads into (with whatever follows them in the same read). */
 const READ_BUFFER_BYTES = 256 * 1024;
 /** A response head larger than this is not from an S3 server. */
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -48,6 +48,26 @@ export interface ResponseHead {
   contentLength: number | undefined;
   /** Whether the server closes the connection after this response. */
   close: boolean;
+}
+
+/** Where a request goes. */
+type Endpoint = Pick<SdkRequest, "protocol" | "hostname" | "port">;
+
+/** A GET for getInto: its path (query included) and headers, signature included. */
+export interface DirectGet {
+  protocol: string;
+  hostname: string;
+  port?: number;
+  path: string;
+  headers: Record<string, string>;
+}
+
+/** A response read whole: its body is the caller's buffer (getInto, success) or one of its own. */
+export interface RawResponse {
+  statusCode: number;
+  reason: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
 }
 
 /** Parses an HTTP/1.1 response head (the bytes before the blank line). Pure; throws on anything malformed. */
@@ -115,11 +135,16 @@ function codedError(message: string, code: string): Error {
 }
 
 /** The response is not framed by a length: the exchange is abandoned and the request goes to Node's client. */
-class Unframed extends Error {}
+export class Unframed extends Error {}
 
 /** One request and its response on a connection. */
 interface Exchange {
+  /** Where the socket's next read goes: the unfilled rest of the body once its length is known. */
+  readTarget(): Uint8Array | undefined;
+  /** Bytes read into the socket's reused buffer (the head, and what came with it). */
   onBytes(bytes: Buffer): void;
+  /** `n` bytes read straight into the body, where readTarget said. */
+  onBodyRead(n: number): void;
   /** The connection ended or failed before the response was complete. */
   onClosed(err: Error): void;
   /** Whether any byte of the response arrived (a reused socket that fails before is retried). */
@@ -132,16 +157,18 @@ class Connection {
   connected = false;
   private readonly scratch = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
 
-  constructor(readonly origin: string, request: SdkRequest, opts: RangedGetOptions, onGone: (c: Connection) => void) {
+  constructor(readonly origin: string, request: Endpoint, opts: RangedGetOptions, onGone: (c: Connection) => void) {
     const port = request.port ?? (request.protocol === "https:" ? 443 : 80);
     // IPv6 literals arrive bracketed in URLs; sockets want them bare.
     const host = request.hostname.replace(/^\[(.*)\]$/, "$1");
     const onread = {
-      buffer: this.scratch,
-      callback: (n: number) => {
+      // Never empty: a read into no room fails with ENOBUFS, and the end of the stream is read too.
+      buffer: () => this.exchange?.readTarget() ?? this.scratch,
+      callback: (n: number, buffer: Uint8Array) => {
         // Bytes nobody asked for would be read as the next response's head: the socket is not reusable.
-        if (this.exchange) this.exchange.onBytes(this.scratch.subarray(0, n));
-        else this.socket.destroy();
+        if (!this.exchange) this.socket.destroy();
+        else if (buffer === this.scratch) this.exchange.onBytes(this.scratch.subarray(0, n));
+        else this.exchange.onBodyRead(n);
         return true;
       },
     };
@@ -173,8 +200,8 @@ export class RangedGetHandler {
   readonly metadata = { handlerProtocol: "http/1.1" };
   private readonly idle = new Map<string, Connection[]>();
   private readonly open = new Set<Connection>();
-  /** Counts, for tests and diagnostics. */
-  readonly stats = { taken: 0, delegated: 0, connections: 0 };
+  /** Counts, for tests and diagnostics: requests taken (direct ones included), sent through Node's client, sockets opened. */
+  readonly stats = { taken: 0, delegated: 0, connections: 0, direct: 0 };
 
   constructor(private readonly opts: RangedGetOptions) {}
 
@@ -183,15 +210,10 @@ export class RangedGetHandler {
       this.stats.delegated++;
       return this.opts.fallback.handle(request, options);
     }
-    const signal = options?.abortSignal as AbortSignal | undefined;
     try {
-      try {
-        return await this.exchange(request, signal, true);
-      } catch (err) {
-        // A kept-alive socket the server had already closed: the request never reached it.
-        if (err instanceof StaleSocket) return await this.exchange(request, signal, false);
-        throw err;
-      }
+      const raw = await this.send(request, options?.abortSignal as AbortSignal | undefined);
+      const body = Buffer.from(raw.body.buffer, raw.body.byteOffset, raw.body.byteLength);
+      return { response: { statusCode: raw.statusCode, reason: raw.reason, headers: raw.headers, body: Readable.from([body], { objectMode: false }) } };
     } catch (err) {
       if (!(err instanceof Unframed)) throw err;
       this.stats.delegated++;
@@ -199,11 +221,31 @@ export class RangedGetHandler {
     }
   }
 
-  private origin(request: SdkRequest): string {
+  /**
+   * A ranged GET the caller built and signed itself, without the SDK: a successful (2xx) body is read
+   * straight into `into` (the response is `into` filled from 0), any other body into a buffer of its
+   * own. Throws on a network failure, or when the response is not framed by a length.
+   */
+  getInto(request: DirectGet, into: Uint8Array, signal?: AbortSignal): Promise<RawResponse> {
+    this.stats.direct++;
+    return this.send({ ...request, query: {} }, signal, into);
+  }
+
+  private async send(request: Pick<SdkRequest, "protocol" | "hostname" | "port" | "path" | "headers" | "query">, signal: AbortSignal | undefined, into?: Uint8Array): Promise<RawResponse> {
+    try {
+      return await this.exchange(request, signal, true, into);
+    } catch (err) {
+      // A kept-alive socket the server had already closed: the request never reached it.
+      if (err instanceof StaleSocket) return await this.exchange(request, signal, false, into);
+      throw err;
+    }
+  }
+
+  private origin(request: Endpoint): string {
     return `${request.protocol}//${request.hostname}:${request.port ?? ""}`;
   }
 
-  private connection(request: SdkRequest, reuse: boolean): { conn: Connection; reused: boolean } {
+  private connection(request: Endpoint, reuse: boolean): { conn: Connection; reused: boolean } {
     const origin = this.origin(request);
     const idle = this.idle.get(origin);
     const kept = reuse ? idle?.pop() : undefined;
@@ -238,7 +280,7 @@ export class RangedGetHandler {
     this.idle.set(conn.origin, idle);
   }
 
-  private exchange(request: SdkRequest, signal: AbortSignal | undefined, reuse: boolean): Promise<{ response: SdkResponse }> {
+  private exchange(request: Pick<SdkRequest, "protocol" | "hostname" | "port" | "path" | "headers" | "query">, signal: AbortSignal | undefined, reuse: boolean, into?: Uint8Array): Promise<RawResponse> {
     if (signal?.aborted) return Promise.reject(abortError());
     this.stats.taken++;
     const headers = { ...request.headers };
@@ -249,9 +291,9 @@ export class RangedGetHandler {
     return new Promise((resolve, reject) => {
       let head: Buffer | undefined = Buffer.alloc(0);
       let parsed: ResponseHead | undefined;
-      let body: Buffer | undefined;
+      let body: Uint8Array | undefined;
       let filled = 0;
-      const settle = (err: Error | undefined, response?: SdkResponse) => {
+      const settle = (err: Error | undefined, response?: RawResponse) => {
         signal?.removeEventListener("abort", onAbort);
         conn.exchange = undefined;
         if (err) {
@@ -260,13 +302,19 @@ export class RangedGetHandler {
         } else {
           if (parsed!.close) conn.socket.destroy();
           else this.release(conn);
-          resolve({ response: response! });
+          resolve(response!);
         }
       };
+      const complete = () => settle(undefined, { statusCode: parsed!.statusCode, reason: parsed!.reason, headers: parsed!.headers, body: body! });
       const onAbort = () => settle(abortError());
       signal?.addEventListener("abort", onAbort, { once: true });
       const exchange: Exchange = {
         started: false,
+        readTarget: () => (body && filled < body.length ? body.subarray(filled) : undefined),
+        onBodyRead: (n) => {
+          filled += n;
+          if (filled === body!.length) complete();
+        },
         onBytes: (bytes) => {
           exchange.started = true;
           let rest = bytes;
@@ -290,7 +338,12 @@ export class RangedGetHandler {
               settle(new Unframed());
               return;
             }
-            body = Buffer.allocUnsafeSlow(parsed.contentLength);
+            const success = parsed.statusCode >= 200 && parsed.statusCode < 300;
+            if (into && success && parsed.contentLength > into.length) {
+              settle(codedError(`${conn.origin} answered a read of ${into.length} bytes with ${parsed.contentLength}`, "HPE_INVALID_RESPONSE"));
+              return;
+            }
+            body = into && success ? into.subarray(0, parsed.contentLength) : Buffer.allocUnsafeSlow(parsed.contentLength);
             rest = joined.subarray(end + 4);
           }
           if (filled + rest.length > body!.length) {
@@ -299,9 +352,7 @@ export class RangedGetHandler {
           }
           body!.set(rest, filled);
           filled += rest.length;
-          if (filled === body!.length) {
-            settle(undefined, { statusCode: parsed!.statusCode, reason: parsed!.reason, headers: parsed!.headers, body: Readable.from([body!], { objectMode: false }) });
-          }
+          if (filled === body!.length) complete();
         },
         onClosed: (err) => settle(reused && !exchange.started ? new StaleSocket(err.message) : err),
       };

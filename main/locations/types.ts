@@ -37,6 +37,12 @@ export interface Location {
   readonly putChecksum?: "crc32";
   /** Reads an object, or `length` bytes of it from `offset`. Fails with code "not-found" if absent. */
   get(key: string, range?: { offset: number; length: number }): Promise<Buffer>;
+  /**
+   * Reads `length` bytes from `offset` into `into` (room for at least `length`; it may be shared
+   * memory): how many were read, fewer when the object ends first. Fails like get(). Restores read
+   * packs this way, into memory they reuse.
+   */
+  readInto(key: string, range: { offset: number; length: number }, into: Uint8Array): Promise<number>;
   getStream(key: string): Promise<Readable>;
   /** Size and date of an object, or undefined when there is none. */
   head(key: string): Promise<ObjectInfo | undefined>;

@@ -38,6 +38,13 @@ const MAX_READ_RAW_BYTES = 8 * 1024 * 1024;
  */
 const TRANSIENT_OUTPUT_BYTES = 24 * 1024 * 1024;
 
+/**
+ * The reused input of every restore: where reads land, sealed. Measured on MinIO here: 16 to 64 MiB
+ * restore equally fast, each 16 MiB adding about 16 MB of peak memory; 32 MiB still keeps four reads
+ * of 8 MiB in flight for a distant server.
+ */
+const INPUT_BYTES = 32 * 1024 * 1024;
+
 interface Read {
   pack: string;
   offset: number;
@@ -61,6 +68,20 @@ export class FifoRing {
 
   /** Where `length` bytes are reserved, or -1 when they do not fit until older spans are released. */
   reserve(length: number): number {
+    const place = this.place(length);
+    if (!place) return -1;
+    this.spans.push({ length, skipped: place.skipped });
+    this.used += place.skipped + length;
+    this.next = place.at + length;
+    return place.at;
+  }
+
+  /** Whether reserve(length) would succeed now. */
+  fits(length: number): boolean {
+    return this.place(length) !== undefined;
+  }
+
+  private place(length: number): { at: number; skipped: number } | undefined {
     if (length > this.size) throw new RangeError(`a span of ${length} bytes cannot fit in a ring of ${this.size}`);
     let at = this.next;
     let skipped = 0;
@@ -68,11 +89,7 @@ export class FifoRing {
       skipped = this.size - at;
       at = 0;
     }
-    if (this.used + skipped + length > this.size) return -1;
-    this.spans.push({ length, skipped });
-    this.used += skipped + length;
-    this.next = at + length;
-    return at;
+    return this.used + skipped + length > this.size ? undefined : { at, skipped };
   }
 
   /** Frees the oldest span. */
@@ -108,28 +125,30 @@ export function planReads(refs: ChunkRef[], where: (ref: ChunkRef) => BlobLocati
   return reads;
 }
 
-/** Fetches a read and opens its blobs: into the shared output at `into` when given (returning views of it). */
-async function fetchRead(repo: Repository, pool: TransferPool, read: Read, into?: { segment: SharedArrayBuffer; at: number }): Promise<Uint8Array[]> {
-  let bytes: Buffer;
+/**
+ * Reads a read's sealed bytes into `sealed` and opens its blobs: into the shared output at `into`
+ * when given (returning views of it). `sealed` is shared memory the restore reuses, or a buffer of
+ * its own, which then moves to the worker instead of being copied there.
+ */
+async function fetchRead(repo: Repository, pool: TransferPool, read: Read, sealed: Uint8Array, into?: { segment: SharedArrayBuffer; at: number }): Promise<Uint8Array[]> {
+  let got: number;
   try {
-    bytes = await repo.location.get(keyOf.pack(read.pack), { offset: read.offset, length: read.length });
+    got = await repo.location.readInto(keyOf.pack(read.pack), { offset: read.offset, length: read.length }, sealed);
   } catch (err) {
     if (err instanceof LocationError && err.code === "not-found") throw new IntegrityError(`pack ${read.pack} is missing from ${repo.location.address}`);
     throw err;
   }
-  if (bytes.length !== read.length) throw new IntegrityError(`pack ${read.pack} is truncated (read ${bytes.length} of ${read.length} bytes at ${read.offset})`);
+  if (got !== read.length) throw new IntegrityError(`pack ${read.pack} is truncated (read ${got} of ${read.length} bytes at ${read.offset})`);
   const blobs = read.blobs.map(({ ref, at }) => ({
     id: ref.id,
     rawLength: at.rawLength,
-    sealed: bytes.subarray(at.offset - read.offset, at.offset - read.offset + at.length),
+    sealed: sealed.subarray(at.offset - read.offset, at.offset - read.offset + at.length),
   }));
-  // A buffer of its own (not a slice of a pool) moves to the worker instead of being copied there.
-  const buffer = bytes.buffer;
-  const owned = buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength;
+  const transfer = sealed.buffer instanceof ArrayBuffer ? [sealed.buffer] : undefined;
   try {
     const keys = repo.workerKeys;
-    if (!into) return await pool.open({ blobs, keys }, owned ? [buffer] : undefined);
-    await pool.open({ blobs, keys, into }, owned ? [buffer] : undefined);
+    if (!into) return await pool.open({ blobs, keys }, transfer);
+    await pool.open({ blobs, keys, into }, transfer);
     let at = into.at;
     return read.blobs.map(({ at: blob }) => new Uint8Array(into.segment, (at += blob.rawLength) - blob.rawLength, blob.rawLength));
   } catch (err) {
@@ -142,7 +161,8 @@ export async function readChunkList(repo: Repository, index: RepoIndex, stream: 
   for (const list of stream.lists) {
     const ref = { id: Buffer.from(list, "hex"), rawLength: 0 };
     const at = locate(index, ref, stream.name);
-    const [plain] = await fetchRead(repo, pool, { pack: at.pack, offset: at.offset, length: at.length, raw: at.rawLength, blobs: [{ ref: { ...ref, rawLength: at.rawLength }, at }] });
+    const read = { pack: at.pack, offset: at.offset, length: at.length, raw: at.rawLength, blobs: [{ ref: { ...ref, rawLength: at.rawLength }, at }] };
+    const [plain] = await fetchRead(repo, pool, read, new Uint8Array(at.length));
     refs.push(...decodeChunkList(Buffer.from(plain!)));
   }
   return refs;
@@ -162,19 +182,21 @@ export async function* restoreChunks(repo: Repository, stream: SnapshotStream, o
     // Room for at least two of the largest reads (a repository may use larger chunks than ours).
     const outputBytes = Math.max(TRANSIENT_OUTPUT_BYTES, 2 * reads.reduce((most, r) => Math.max(most, r.raw), 0));
     const output = opts.transient ? { segment: new SharedArrayBuffer(outputBytes), ring: new FifoRing(outputBytes) } : undefined;
+    // Sealed bytes are read into one reused input: a new buffer per read cost more CPU (allocation,
+    // page faults, garbage collection) than reading it, 0.6 s for a 1 GiB restore from MinIO.
+    const inputBytes = Math.max(INPUT_BYTES, 2 * reads.reduce((most, r) => Math.max(most, r.length), 0));
+    const input = { segment: new SharedArrayBuffer(inputBytes), ring: new FifoRing(inputBytes) };
     const inFlight: Array<Promise<Uint8Array[]>> = [];
     let next = 0;
     const fill = () => {
       while (inFlight.length < window && next < reads.length) {
         const read = reads[next]!;
-        let into: { segment: SharedArrayBuffer; at: number } | undefined;
-        if (output) {
-          const at = output.ring.reserve(read.raw);
-          if (at < 0) break; // the output is full until the reads before this one are consumed
-          into = { segment: output.segment, at };
-        }
+        // Either ring full: wait until the reads before this one are consumed.
+        if (!input.ring.fits(read.length) || (output && !output.ring.fits(read.raw))) break;
+        const sealed = new Uint8Array(input.segment, input.ring.reserve(read.length), read.length);
+        const into = output ? { segment: output.segment, at: output.ring.reserve(read.raw) } : undefined;
         next++;
-        const p = fetchRead(repo, pool, read, into);
+        const p = fetchRead(repo, pool, read, sealed, into);
         p.catch(() => undefined); // awaited in order below
         inFlight.push(p);
       }
@@ -190,10 +212,9 @@ export async function* restoreChunks(repo: Repository, stream: SnapshotStream, o
         yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       }
       // The consumer asked for more: it is done with this read's pieces, so their space is free.
-      if (output) {
-        output.ring.release();
-        fill();
-      }
+      input.ring.release();
+      output?.ring.release();
+      fill();
     }
     if (meter.bytesRead !== stream.size) throw new IntegrityError(`stream ${stream.name}: restored ${meter.bytesRead} bytes, the snapshot says ${stream.size}`);
   } finally {

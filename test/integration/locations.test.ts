@@ -206,6 +206,23 @@ describe.each(drivers)("%s", (_name, config) => {
     expect(sha256(await loc.get("dir/stream.bin"))).toBe(sha256(streamed));
   });
 
+  test("readInto: a range into shared memory at an offset, what there is past the end, not-found for an absent object", async () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(10 * MiB));
+    const range = { offset: 16 * MiB - 1000, length: 6 * MiB };
+    // Three times: on S3 the first read goes through the SDK, the others without it.
+    for (let i = 0; i < 3; i++) {
+      shared.fill(0);
+      expect(await loc.readInto("dir/big.bin", range, shared.subarray(MiB))).toBe(range.length);
+      expect(Buffer.from(shared.buffer, MiB, range.length).equals(big.subarray(range.offset, range.offset + range.length))).toBe(true);
+      expect(shared[MiB - 1]).toBe(0);
+    }
+    expect(await loc.readInto("dir/big.bin", { offset: big.length - 100, length: 1000 }, shared)).toBe(100);
+    expect(Buffer.from(shared.buffer, 0, 100).equals(big.subarray(big.length - 100))).toBe(true);
+    expect(await loc.readInto("dir/big.bin", { offset: 5, length: 0 }, shared)).toBe(0);
+    await expect(loc.readInto("dir/big.bin", { offset: 0, length: 100 }, shared.subarray(0, 50))).rejects.toThrow(RangeError);
+    await expectFailure(loc.readInto("dir/absent.bin", { offset: 0, length: 10 }, shared), "not-found", '"dir/absent.bin"');
+  });
+
   test("list finds objects by prefix with their sizes", async () => {
     const all = await keysUnder(loc, "dir/");
     expect(all.get("dir/small.bin")).toBe(small.length);
@@ -344,6 +361,68 @@ describe("s3 driver specifics", () => {
     await expectFailure(wrong.get("big", { offset: 0, length: 10 }), "auth", "SignatureDoesNotMatch");
     expect(wrong.transportStats.taken).toBeGreaterThan(0);
     await loc.delete("big");
+  });
+
+  test("reads into memory go out signed without the SDK once it has sent one; what it must explain goes back through it", async () => {
+    const loc = openS3(s3Config({ prefix: "direct" }));
+    await loc.put("data/ab/pack", big);
+    const into = new Uint8Array(new SharedArrayBuffer(8 * MiB));
+    const check = async (offset: number) => {
+      expect(await loc.readInto("data/ab/pack", { offset, length: 8 * MiB }, into)).toBe(8 * MiB);
+      expect(Buffer.from(into.buffer).equals(big.subarray(offset, offset + 8 * MiB))).toBe(true);
+    };
+    await check(0);
+    expect(loc.transportStats.direct).toBe(0); // the SDK's read showed where GETs go
+    for (const offset of [MiB, 17 * MiB, 32 * MiB]) await check(offset);
+    expect(loc.transportStats.direct).toBe(3);
+    // An absent object: the direct read's 404 is read again by the SDK, which names it; direct reads go on.
+    await expectFailure(loc.readInto("data/ab/absent", { offset: 0, length: 10 }, into), "not-found", "data/ab/absent");
+    await check(2 * MiB);
+    expect(loc.transportStats.direct).toBe(5);
+
+    // A clock an hour fast: the SDK's read fails with clock-skew and learns the server's time; the
+    // direct reads after it are signed with that time too.
+    const skewed = new S3Location(s3Config({ prefix: "direct" }), { testClockOffsetMs: 3_600_000 });
+    opened.push(skewed);
+    await expectFailure(skewed.readInto("data/ab/pack", { offset: 0, length: 10 }, into), "clock-skew");
+    expect(await skewed.readInto("data/ab/pack", { offset: 0, length: 8 * MiB }, into)).toBe(8 * MiB);
+    expect(await skewed.readInto("data/ab/pack", { offset: 5, length: 8 * MiB }, into)).toBe(8 * MiB);
+    expect(Buffer.from(into.buffer).equals(big.subarray(5, 5 + 8 * MiB))).toBe(true);
+    expect(skewed.transportStats.direct).toBe(1);
+
+    // A gateway with rules of its own (here: GETs must name their operation, as the SDK's do): the
+    // refused direct read is read again through the SDK, and the next ones go through it straight away.
+    const target = new URL(minio.endpoint);
+    let refused = 0;
+    const proxy = createHttpServer((req, res) => {
+      if (req.method === "GET" && !req.url?.includes("x-id=GetObject") && req.headers.range) {
+        refused++;
+        const body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied.</Message></Error>";
+        res.writeHead(403, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
+        res.end(body);
+        return;
+      }
+      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on("error", () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const gated = openS3(s3Config({ prefix: "direct", endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` }));
+      const readGated = async (offset: number) => {
+        expect(await gated.readInto("data/ab/pack", { offset, length: 8 * MiB }, into)).toBe(8 * MiB);
+        expect(Buffer.from(into.buffer).equals(big.subarray(offset, offset + 8 * MiB))).toBe(true);
+      };
+      for (const offset of [0, 3 * MiB, 9 * MiB, 20 * MiB]) await readGated(offset);
+      expect(gated.transportStats.direct).toBe(1);
+      expect(refused).toBe(1);
+    } finally {
+      proxy.close();
+      await loc.delete("data/ab/pack");
+    }
   });
 
   test("a connection cut in the middle of a ranged read is retried on a new one; cut every time, the read fails clearly", async () => {

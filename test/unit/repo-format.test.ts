@@ -316,7 +316,9 @@ describe("pipeline arithmetic", () => {
         continue;
       }
       const length = 1 + Math.floor(random() * 300);
+      const fits = ring.fits(length);
       const at = ring.reserve(length);
+      expect(fits).toBe(at >= 0);
       if (at < 0) continue;
       expect(at + length).toBeLessThanOrEqual(1000);
       for (const [a, n] of live) expect(at + length <= a || a + n <= at).toBe(true);
