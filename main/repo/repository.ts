@@ -111,6 +111,9 @@ export class Repository {
       }
       throw err;
     }
+    // The config is fetched while the password is checked (scrypt runs on libuv's threads).
+    const sealedConfig = location.get(keyOf.config());
+    sealedConfig.catch(() => undefined); // awaited once the keys are known
     const keyFiles: KeyFile[] = [];
     for await (const obj of location.list(PREFIX.keys)) keyFiles.push(await readJson<KeyFile>(location, obj.key));
     let keys: MasterKeys | undefined;
@@ -123,7 +126,7 @@ export class Repository {
       }
     }
     if (!keys) throw new RepositoryError("wrong-password", `wrong password for the repository at ${location.address}`);
-    const config = JSON.parse(openObject(keys, keyOf.config(), await location.get(keyOf.config())).toString("utf8")) as RepositoryConfig;
+    const config = JSON.parse(openObject(keys, keyOf.config(), await sealedConfig).toString("utf8")) as RepositoryConfig;
     if (config.version !== 1 || config.chunker.algorithm !== CHUNKER_NAME) {
       throw new RepositoryError("unsupported", `repository uses ${config.chunker.algorithm} (config version ${config.version}), which this Lifeboat cannot read`);
     }

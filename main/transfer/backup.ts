@@ -2,9 +2,10 @@
 // chunked, deduplicated against everything the repository holds, and committed as one snapshot.
 // The commit order is what makes a killed backup harmless (FORMAT.md, "Writing a backup").
 import { sealObject } from "../repo/crypto";
-import { BLOB_DATA, BLOB_LIST, CHUNK_LIST_MAX_ENTRIES, encodeChunkList, encodeIndexSegment, keyOf, randomId, type BlobType, type SnapshotManifest, type SnapshotStream } from "../repo/format";
+import { BLOB_DATA, BLOB_LIST, CHUNK_LIST_MAX_ENTRIES, encodeChunkList, encodeIndexSegment, keyOf, randomId, type BlobType, type IndexedPack, type SnapshotManifest, type SnapshotStream } from "../repo/format";
 import { acquireLock, type Lock } from "../repo/locks";
-import { loadIndex, readSegment, type RepoIndex } from "../repo/repo-index";
+import { mapLimit } from "../repo/concurrency";
+import { loadIndex, type RepoIndex } from "../repo/repo-index";
 import { Repository } from "../repo/repository";
 import { chunkFdStream, chunkStream, isFdSource, sealOne, type FdSource, type StreamContext } from "./chunk-stream";
 import { KnownSet } from "./known-set";
@@ -41,6 +42,8 @@ export class BackupSession {
   private readonly started = Date.now();
   private bytesStored = 0;
   private finished = false;
+  /** The packs this backup wrote, each in an index segment of its own (packer.segments), in the same order. */
+  private readonly written: IndexedPack[] = [];
 
   private constructor(
     private readonly repo: Repository,
@@ -64,6 +67,7 @@ export class BackupSession {
       signal: opts.signal,
       onPackDurable: (pack, bytes) => {
         index.addPack(pack);
+        this.written.push(pack);
         for (const b of pack.blobs) this.pending.delete(b.id.toString("hex"));
         this.meter.packs++;
         this.meter.bytesUploaded += bytes;
@@ -190,11 +194,10 @@ export class BackupSession {
     const own = this.packer.segments;
     if (own.length < 2) return;
     try {
-      const packs = (await Promise.all(own.map((id) => readSegment(this.repo.location, this.repo.keys, id)))).flatMap((s) => s.packs);
       const id = randomId();
-      const body = sealObject(this.repo.keys, keyOf.index(id), encodeIndexSegment({ supersedes: own, packs }));
+      const body = sealObject(this.repo.keys, keyOf.index(id), encodeIndexSegment({ supersedes: own, packs: this.written }));
       await this.repo.location.put(keyOf.index(id), body, { retainUntil: this.repo.retainUntil() });
-      for (const old of own) await this.repo.location.delete(keyOf.index(old)).catch(() => undefined);
+      await mapLimit(own, 8, (old) => this.repo.location.delete(keyOf.index(old)).catch(() => undefined));
     } catch {
       // Compaction is an optimisation: the small segments remain valid.
     }
