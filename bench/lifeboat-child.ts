@@ -6,7 +6,7 @@
 //   node --import tsx bench/lifeboat-child.ts restore <location JSON> <snapshot id>   (the stream to stdout)
 // Password in LB_BENCH_PASSWORD; a JSON result line is written to the file named by LB_BENCH_RESULT.
 // Diagnostics on stderr: LB_BENCH_THREADS=1 (CPU time of each thread), LB_BENCH_MEM=1 (memory at the
-// peak), LB_BENCH_PHASES=1 (a backup's time to open, stream and commit).
+// peak), LB_BENCH_PHASES=1 (where a backup's or a restore's time went).
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { openLocation, parseLocationConfig } from "../main/locations";
@@ -68,13 +68,18 @@ async function backup(): Promise<void> {
 async function restore(snapshotId: string): Promise<void> {
   const started = performance.now();
   const repo = await Repository.open(location, password!);
+  const opened = performance.now();
   const snap = await repo.readSnapshot(snapshotId);
   const stream = snap.streams.find((s) => s.name === "data.tar");
   if (!stream) throw new Error(`snapshot ${snapshotId} has no stream data.tar`);
+  const read = performance.now();
+  let first: number | undefined;
   // Each piece is written out before the next is asked for, so the restore may reuse its memory.
   for await (const piece of restoreChunks(repo, stream, { transient: true })) {
+    first ??= performance.now();
     await new Promise<void>((resolve, reject) => process.stdout.write(piece, (err) => (err ? reject(err) : resolve())));
   }
+  if (process.env.LB_BENCH_PHASES) console.error(`loaded ${started.toFixed(0)} ms, open ${(opened - started).toFixed(0)} ms, snapshot ${(read - opened).toFixed(0)} ms, first byte ${((first ?? read) - read).toFixed(0)} ms, stream ${(performance.now() - (first ?? read)).toFixed(0)} ms`);
   finish({ seconds: (performance.now() - started) / 1000, bytes: stream.size });
 }
 

@@ -7,11 +7,12 @@
 // the response head into a reused 256 KiB buffer (net/tls `onread`), then the body straight into
 // the buffer the caller gets: the kernel's copy is the only one.
 //
-// Only the transport is ours: the SDK still builds, signs, retries and deserializes every request,
-// errors included. This handler takes GETs with a Range header and no body, whose
+// For the SDK this is only a transport: it still builds, signs, retries and deserializes every
+// request it sends, errors included. This handler takes GETs with a Range header and no body, whose
 // response gives its length (Content-Length): any status, so S3's XML errors reach the SDK as they
 // would through Node's client. A response framed otherwise (chunked) is abandoned and the request
-// sent again through Node's client; so is everything that is not such a GET.
+// sent again through Node's client; so is everything that is not such a GET. The S3 driver also
+// sends restores' reads here itself (getInto), signed, and hands whatever is not clean to the SDK.
 import * as net from "node:net";
 import { Readable } from "node:stream";
 import * as tls from "node:tls";
@@ -50,10 +51,11 @@ export interface ResponseHead {
   close: boolean;
 }
 
-/** Where a request goes. */
+/** Where a request goes; what of it is sent. */
 type Endpoint = Pick<SdkRequest, "protocol" | "hostname" | "port">;
+type GetRequest = Pick<SdkRequest, "protocol" | "hostname" | "port" | "path" | "headers" | "query">;
 
-/** A GET for getInto: its path (query included) and headers, signature included. */
+/** A GET for getInto: its path and headers, signature included. */
 export interface DirectGet {
   protocol: string;
   hostname: string;
@@ -231,7 +233,7 @@ export class RangedGetHandler {
     return this.send({ ...request, query: {} }, signal, into);
   }
 
-  private async send(request: Pick<SdkRequest, "protocol" | "hostname" | "port" | "path" | "headers" | "query">, signal: AbortSignal | undefined, into?: Uint8Array): Promise<RawResponse> {
+  private async send(request: GetRequest, signal: AbortSignal | undefined, into?: Uint8Array): Promise<RawResponse> {
     try {
       return await this.exchange(request, signal, true, into);
     } catch (err) {
@@ -280,7 +282,7 @@ export class RangedGetHandler {
     this.idle.set(conn.origin, idle);
   }
 
-  private exchange(request: Pick<SdkRequest, "protocol" | "hostname" | "port" | "path" | "headers" | "query">, signal: AbortSignal | undefined, reuse: boolean, into?: Uint8Array): Promise<RawResponse> {
+  private exchange(request: GetRequest, signal: AbortSignal | undefined, reuse: boolean, into?: Uint8Array): Promise<RawResponse> {
     if (signal?.aborted) return Promise.reject(abortError());
     this.stats.taken++;
     const headers = { ...request.headers };

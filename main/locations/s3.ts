@@ -180,8 +180,9 @@ export class S3Location implements Location {
    * Ranged reads go out signed here and straight to the transport once the SDK has shown where an
    * object's GET goes: its middleware (serializing, endpoint rules, retry bookkeeping, parsing)
    * cost 1.3 ms of CPU per read, a tenth of a restore's engine thread. Anything but a clean answer
-   * is read again through the SDK, which explains errors and retries; an answer it had to explain
-   * other than "no such object" stops the direct reads (a region redirect, a proxy's rules).
+   * is read again through the SDK, which explains errors and retries. A refusal other than "no such
+   * object", "no such range" or a server error (a region redirect, a proxy's rules), or an answer
+   * without a length, stops the direct reads.
    */
   private getAddress: GetAddress | undefined;
   private directReads = true;

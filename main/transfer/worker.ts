@@ -2,9 +2,28 @@
 // Thin on purpose: the algorithms live in main/repo and are tested there.
 import { COMPRESSION_NONE, COMPRESSION_ZSTD, compressRoom, createBlobCodec } from "../repo/compression";
 import { BLOB_FRAME_BYTES, contentId, openBlobInto, packDigest, sameBytes, sealBlobSplit, IntegrityError, type MasterKeys, type PackDigest } from "../repo/crypto";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { move, transferableSymbol, valueSymbol } from "piscina";
 import { knownHas } from "./known-set";
 import type { OpenTask, SealResult, SealTask, TransferTask, WorkerKeys } from "./tasks";
+
+/**
+ * A minor garbage collection, run after each task. Node's ciphers return a new buffer for every
+ * piece they encrypt or decrypt; V8 frees those only when it collects, which their external memory
+ * alone triggers after some 64 MB per thread. They die young, so a scavenge frees them. Peak RSS of
+ * a 1 GiB backup to MinIO: 212-216 MB against 282-286 MB; of its restore 188-196 MB against 254 MB;
+ * no measurable time. (How jest's leak detector reaches gc() without --expose-gc.)
+ */
+const collectYoung = ((): (() => void) => {
+  try {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as (options: { type: "minor" }) => void;
+    return () => gc({ type: "minor" });
+  } catch {
+    return () => undefined;
+  }
+})();
 
 const codecs = new Map<number, ReturnType<typeof createBlobCodec>>();
 
@@ -103,6 +122,14 @@ function transferring<T extends object>(value: T, buffers: Uint8Array[]): T {
 }
 
 export default function run(task: TransferTask): SealResult | Uint8Array[] | PackDigest {
+  try {
+    return runTask(task);
+  } finally {
+    collectYoung();
+  }
+}
+
+function runTask(task: TransferTask): SealResult | Uint8Array[] | PackDigest {
   switch (task.op) {
     case "hash":
       return packDigest(task.algorithm, new Uint8Array(task.segment, task.offset, task.length), task.crc32);
