@@ -4,7 +4,7 @@
 // LocationError with the right code and a message that names the location.
 import { createHash, randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { createServer as createHttpServer, request as httpRequest } from "node:http";
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from "node:http";
 import { connect as connectTcp, createServer } from "node:net";
 import { crc32 } from "node:zlib";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -135,6 +135,33 @@ function crc32Base64(b: Buffer): string {
   const out = Buffer.alloc(4);
   out.writeUInt32BE(crc32(b));
   return out.toString("base64");
+}
+
+/**
+ * An HTTP gateway in front of the real MinIO that answers the requests `refuse` picks with an S3
+ * error of its own (status, code, message) and forwards everything else.
+ */
+async function minioGateway(refuse: (req: IncomingMessage) => [number, string, string] | undefined): Promise<{ endpoint: string; close(): void }> {
+  const target = new URL(minio.endpoint);
+  const proxy = createHttpServer((req, res) => {
+    const refusal = refuse(req);
+    if (refusal) {
+      const [status, code, message] = refusal;
+      const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+      req.resume();
+      res.writeHead(status, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  return { endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`, close: () => proxy.close() };
 }
 
 async function keysUnder(loc: Location, prefix: string): Promise<Map<string, number>> {
@@ -304,28 +331,16 @@ describe("s3 driver specifics", () => {
   });
 
   test("a server that refuses x-amz-checksum-crc32 gets signed puts instead, from then on", async () => {
-    // An HTTP proxy in front of the real MinIO answering NotImplemented to any checksummed put, as
-    // S3-compatible servers without the newer checksums do.
-    const target = new URL(minio.endpoint);
+    // A gateway answering NotImplemented to any checksummed put, as S3-compatible servers without
+    // the newer checksums do.
     let refused = 0;
-    const proxy = createHttpServer((req, res) => {
-      if (req.method === "PUT" && req.headers["x-amz-checksum-crc32"]) {
-        refused++;
-        req.resume();
-        res.writeHead(501, { "content-type": "application/xml" });
-        res.end("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>");
-        return;
-      }
-      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on("error", () => res.destroy());
-      req.pipe(upstream);
+    const gateway = await minioGateway((req) => {
+      if (req.method !== "PUT" || !req.headers["x-amz-checksum-crc32"]) return undefined;
+      refused++;
+      return [501, "NotImplemented", "A header you provided implies functionality that is not implemented"];
     });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     try {
-      const loc = openS3(s3Config({ prefix: "refuses", endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` }));
+      const loc = openS3(s3Config({ prefix: "refuses", endpoint: gateway.endpoint }));
       const bodies = [randomBytes(100_000), randomBytes(200_000)];
       await loc.put("one", bodies[0]!, { crc32: crc32(bodies[0]!) });
       await loc.put("two", bodies[1]!, { crc32: crc32(bodies[1]!) });
@@ -335,7 +350,7 @@ describe("s3 driver specifics", () => {
       await loc.delete("one");
       await loc.delete("two");
     } finally {
-      proxy.close();
+      gateway.close();
     }
   });
 
@@ -392,26 +407,14 @@ describe("s3 driver specifics", () => {
 
     // A gateway with rules of its own (here: GETs must name their operation, as the SDK's do): the
     // refused direct read is read again through the SDK, and the next ones go through it straight away.
-    const target = new URL(minio.endpoint);
     let refused = 0;
-    const proxy = createHttpServer((req, res) => {
-      if (req.method === "GET" && !req.url?.includes("x-id=GetObject") && req.headers.range) {
-        refused++;
-        const body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied.</Message></Error>";
-        res.writeHead(403, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
-        res.end(body);
-        return;
-      }
-      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on("error", () => res.destroy());
-      req.pipe(upstream);
+    const gateway = await minioGateway((req) => {
+      if (req.method !== "GET" || req.url?.includes("x-id=GetObject") || !req.headers.range) return undefined;
+      refused++;
+      return [403, "AccessDenied", "Access Denied."];
     });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     try {
-      const gated = openS3(s3Config({ prefix: "direct", endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` }));
+      const gated = openS3(s3Config({ prefix: "direct", endpoint: gateway.endpoint }));
       const readGated = async (offset: number) => {
         expect(await gated.readInto("data/ab/pack", { offset, length: 8 * MiB }, into)).toBe(8 * MiB);
         expect(Buffer.from(into.buffer).equals(big.subarray(offset, offset + 8 * MiB))).toBe(true);
@@ -420,7 +423,7 @@ describe("s3 driver specifics", () => {
       expect(gated.transportStats.direct).toBe(1);
       expect(refused).toBe(1);
     } finally {
-      proxy.close();
+      gateway.close();
       await loc.delete("data/ab/pack");
     }
   });
