@@ -31,7 +31,9 @@ import { classifyS3Error, type Operation } from "./errors";
 import { assertIntoRange, assertRange, httpRange, readBody, type ByteRange } from "./range";
 import { LocationError, type Location, type ObjectInfo, type PutOptions } from "./types";
 
-/** Bodies up to this size go in one PutObject; larger ones and streams in parts of this size. */
+/** Buffers up to this size (a pack) go in one PutObject; larger ones and streams in parts. */
+export const S3_SINGLE_PUT_MAX = 32 * 1024 * 1024;
+/** The size of those parts. */
 export const S3_PART_SIZE = 16 * 1024 * 1024;
 
 const UPLOAD_QUEUE_SIZE = 4;
@@ -247,7 +249,7 @@ export class S3Location implements Location {
       ? { ObjectLockMode: "COMPLIANCE", ObjectLockRetainUntilDate: opts.retainUntil }
       : {};
     try {
-      if (Buffer.isBuffer(body) && body.length <= S3_PART_SIZE) {
+      if (Buffer.isBuffer(body) && body.length <= S3_SINGLE_PUT_MAX) {
         const input: PutObjectCommandInput = {
           Bucket: this.bucket, Key, Body: body, ContentLength: body.length, ...lock,
           // S3 requires an integrity header on puts with retention; Content-MD5 is the one every
