@@ -413,7 +413,7 @@ async function main(): Promise<void> {
       settings: {
         restic: "init --repository-version 2 (compression auto); backup --stdin --stdin-filename data.tar; dump <snapshot> /data.tar; --cache-dir per repository",
         kopia: `policy set --global --compression=${KOPIA_COMPRESSION}; maintenance set --enable-quick=false --enable-full=false; snapshot create --stdin-file=data.tar -; show <root>/data.tar; --config-file, --cache-directory, --log-dir per repository`,
-        lifeboat: "Repository.init defaults (zstd level 1, 16 MiB packs); backupStream of tar's stdout; restoreStream to stdout; in a child process",
+        lifeboat: "Repository.init defaults (zstd level 1, 32 MiB packs); backupStream of tar's stdout; restoreStream to stdout; in a child process",
         peakRss: "GNU /usr/bin/time -f %M around the tool's process (ru_maxrss)",
         pageReporting: memoryHold ? `stopped (page_reporting_order ${memoryHold.original} → ${memoryHold.held}), ${WARM_GIB} touched once` : opts.pageReporting === "keep" ? "kept" : "absent or not changeable",
         restorePageCache: coldRestores ? "emptied (sync; drop_caches) before each timed restore" : "not emptied (not root): as each tool's backup left it",
