@@ -109,7 +109,7 @@ export interface S3DriverOptions {
 }
 
 const CONNECTION_TIMEOUT_MS = 10_000;
-/** Idle time on an open connection, not the total: a 16 MiB part on a slow link may take minutes. */
+/** Idle time on an open connection, not the total: a 32 MiB pack on a slow link may take minutes. */
 const SOCKET_TIMEOUT_MS = 120_000;
 
 function httpHandler(config: S3LocationConfig): RangedGetHandler {
