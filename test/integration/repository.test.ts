@@ -79,10 +79,20 @@ describe.each(["folder", "minio", "azurite"] as const)("repository on %s", (kind
     repo = await Repository.init(openLocation(await locationConfig(kind)), "s3cret pass", { kdf: FAST_KDF, packSize: 4 * MiB });
   });
 
-  test("random and text data round-trip bit-identically, text compressed", async () => {
+  test("random and text data round-trip bit-identically, text compressed, under one index segment", async () => {
     const snap = await backupStream(repo, "mixed.tar", mixed(48 * MiB, "rt"), { tags: { backup: "rt" } });
     expect(snap.streams[0]!.size).toBe(48 * MiB);
     expect(snap.summary.storedBytes).toBeLessThan(0.75 * 48 * MiB); // the text half compresses
+    // The commit replaced the backup's index segment per pack by one that lists every pack.
+    const listed = async (prefix: string) => {
+      const keys: string[] = [];
+      for await (const o of repo.location.list(prefix)) keys.push(o.key);
+      return keys;
+    };
+    expect(await listed("index/")).toHaveLength(1);
+    const packs = (await listed("data/")).map((key) => key.split("/").pop()!);
+    expect(packs.length).toBeGreaterThan(5);
+    expect((await loadIndex(repo.location, repo.keys)).index.packIds().sort()).toEqual(packs.sort());
     const reopened = await Repository.open(repo.location, "s3cret pass");
     expect(await sha256Of(restoreChunks(reopened, snap.streams[0]!))).toBe(await sha256Of(mixed(48 * MiB, "rt")));
   });
