@@ -60,7 +60,7 @@ export interface LoadedIndex {
   segments: string[];
 }
 
-export async function readSegment(location: Location, keys: MasterKeys, id: string): Promise<IndexSegment> {
+async function readSegment(location: Location, keys: MasterKeys, id: string): Promise<IndexSegment> {
   return decodeIndexSegment(openObject(keys, keyOf.index(id), await location.get(keyOf.index(id))));
 }
 
