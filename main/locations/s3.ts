@@ -348,7 +348,7 @@ export class S3Location implements Location {
         // The SDK learns the server's clock from a skew error and keeps the offset in its config.
         { signingDate: new Date(Date.now() + (this.client.config.systemClockOffset ?? 0)) },
       );
-      const response = await this.transport.getInto({ ...request, port: address.port }, into);
+      const response = await this.transport.getInto(request, into);
       const at = /^bytes (\d+)-/.exec(response.headers["content-range"] ?? "");
       if ((response.statusCode === 206 && at && Number(at[1]) === range.offset) || (response.statusCode === 200 && range.offset === 0)) return response.body.length;
       if (response.statusCode !== 404 && response.statusCode !== 416 && response.statusCode < 500) this.directReads = false;
